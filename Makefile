@@ -1,0 +1,194 @@
+# The kit's one Makefile (non-recursive; everything it builds goes to build/).
+#
+#   make              build every reference program, starter and test, and
+#                     the lecture plots          (lecturers: this is the one)
+#   make test         run every lab's tests against the reference programs
+#   make check LAB=03 build your starter for lab 03 and run its tests
+#   make run LAB=03 [PROG=name] [ARGS="..."]   build and run your program
+#   make tsan / asan  the tests against the references built with
+#                     ThreadSanitizer / AddressSanitizer+UBSan
+#   make audit        check every lab against the lab contract
+#   make mutants      check that each lab's tests catch its plausible wrong
+#                     answers (tests/mutants/)
+#   make starters     regenerate labs/*/ from the references' solution markers
+#   make handouts     re-run the *Run* cells of every handout on the reference
+#   make format / lint / clean
+#
+# Inside a lab folder, `make check` and `make run` do the same for that lab.
+#
+# Programs: every .c file of a lab folder that defines `int main(` is a
+# program; the lab's other .c files are modules linked into each of them.
+# tests/NN-name/*.c are test drivers, built like programs of lab NN-name
+# (with its modules and headers) so that tests can run student code as a
+# separate process. Header dependencies are tracked with -MMD.
+
+SHELL    := /bin/bash
+BUILD    := build
+CC       ?= cc
+LABS     := $(notdir $(wildcard labs/[0-9][0-9]-*))
+
+WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wformat=2 -Wvla -Werror
+BASE     := -std=c17 $(WARN) -g -pthread -D_POSIX_C_SOURCE=200809L -MMD -MP
+CFLAGS_plain := $(BASE) -O2
+CFLAGS_tsan  := $(BASE) -O1 -fsanitize=thread
+CFLAGS_asan  := $(BASE) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+                -fno-sanitize-recover=undefined
+LDLIBS   := -lm
+
+# Which sources each build variant compiles, and with which flags.
+# STUDENT_ROOT lets a grader point the student build at another tree.
+STUDENT_ROOT ?= labs
+SRC_ref     := solutions
+SRC_student := $(STUDENT_ROOT)
+SRC_tsan    := solutions
+SRC_asan    := solutions
+STUDENT_OUT  ?= $(BUILD)/student
+OUT_ref     := $(BUILD)/ref
+OUT_student := $(STUDENT_OUT)
+OUT_tsan    := $(BUILD)/tsan
+OUT_asan    := $(BUILD)/asan
+FLAGS_ref     := plain
+FLAGS_student := plain
+FLAGS_tsan    := tsan
+FLAGS_asan    := asan
+VARIANTS := ref student tsan asan
+MAIN_RE  := ^int main[(]
+
+.DEFAULT_GOAL := all
+.PHONY: all deps test test-run check run tsan asan audit mutants starters handouts \
+        format lint clean help programs
+.DELETE_ON_ERROR:
+
+# ---- common/: one static library per flag set -----------------------------
+
+COMMON_SRCS := $(wildcard common/*.c)
+define common_rules
+$(BUILD)/lib/$(1)/%.o: common/%.c
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS_$(1)) -c $$< -o $$@
+$(BUILD)/lib/$(1)/libkit.a: $(patsubst common/%.c,$(BUILD)/lib/$(1)/%.o,$(COMMON_SRCS))
+	$$(AR) rcs $$@ $$^
+endef
+$(foreach f,plain tsan asan,$(eval $(call common_rules,$(f))))
+
+# ---- lab programs: $(1) = variant, $(2) = lab ------------------------------
+
+define lab_rules
+$(1)_$(2)_dir    := $(SRC_$(1))/$(2)
+$(1)_$(2)_out    := $(OUT_$(1))/$(2)
+$(1)_$(2)_srcs   := $$(wildcard $$($(1)_$(2)_dir)/*.c)
+$(1)_$(2)_mains  := $$(if $$($(1)_$(2)_srcs),$$(shell grep -l '$$(MAIN_RE)' $$($(1)_$(2)_srcs)))
+$(1)_$(2)_mods   := $$(filter-out $$($(1)_$(2)_mains),$$($(1)_$(2)_srcs))
+$(1)_$(2)_modobj := $$(patsubst $$($(1)_$(2)_dir)/%.c,$$($(1)_$(2)_out)/obj/%.o,$$($(1)_$(2)_mods))
+$(1)_$(2)_progs  := $$(patsubst $$($(1)_$(2)_dir)/%.c,$$($(1)_$(2)_out)/%,$$($(1)_$(2)_mains))
+$(1)_$(2)_drvs   := $$(patsubst tests/$(2)/%.c,$$($(1)_$(2)_out)/%,$$(wildcard tests/$(2)/*.c))
+$(1)_$(2)_cflags := $$(CFLAGS_$(FLAGS_$(1))) -I$$($(1)_$(2)_dir) -Icommon
+$(1)_$(2)_lib    := $(BUILD)/lib/$(FLAGS_$(1))/libkit.a
+
+$$($(1)_$(2)_out)/obj/%.o: $$($(1)_$(2)_dir)/%.c
+	@mkdir -p $$(@D)
+	$$(CC) $$($(1)_$(2)_cflags) -c $$< -o $$@
+$$($(1)_$(2)_out)/obj/drivers/%.o: tests/$(2)/%.c
+	@mkdir -p $$(@D)
+	$$(CC) $$($(1)_$(2)_cflags) -c $$< -o $$@
+$$($(1)_$(2)_progs): $$($(1)_$(2)_out)/%: $$($(1)_$(2)_out)/obj/%.o $$($(1)_$(2)_modobj) $$($(1)_$(2)_lib)
+	$$(CC) $$($(1)_$(2)_cflags) $$^ -o $$@ $$(LDLIBS)
+$$($(1)_$(2)_drvs): $$($(1)_$(2)_out)/%: $$($(1)_$(2)_out)/obj/drivers/%.o $$($(1)_$(2)_modobj) $$($(1)_$(2)_lib)
+	$$(CC) $$($(1)_$(2)_cflags) $$^ -o $$@ $$(LDLIBS)
+
+.PHONY: $(1)-$(2)
+$(1)-$(2): $$($(1)_$(2)_progs) $$($(1)_$(2)_drvs)
+endef
+$(foreach v,$(VARIANTS),$(foreach l,$(LABS),$(eval $(call lab_rules,$(v),$(l)))))
+
+# ---- the tests: one Criterion binary for every lab --------------------------
+# Built in a second make pass (see `test`), once `deps` has installed
+# Criterion, so pkg-config is asked only when the recipe runs.
+
+TEST_SRCS := $(wildcard tests/*.c) $(wildcard tests/harness/*.c)
+TEST_BIN  := $(BUILD)/tests/kit-tests
+TEST_CFLAGS = $(filter-out -Wpedantic,$(CFLAGS_plain)) -Icommon -Itests/harness \
+              $(shell pkg-config --cflags criterion)
+$(BUILD)/tests/obj/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -c $< -o $@
+$(TEST_BIN): $(patsubst tests/%.c,$(BUILD)/tests/obj/%.o,$(TEST_SRCS)) $(BUILD)/lib/plain/libkit.a
+	$(CC) $(TEST_CFLAGS) $^ -o $@ $(shell pkg-config --libs criterion) $(LDLIBS)
+
+# ---- what people type -------------------------------------------------------
+
+# Everything a lecturer needs: references, starters, tests.
+all: deps
+	@$(MAKE) --no-print-directory programs
+
+programs: $(foreach l,$(LABS),ref-$(l) student-$(l)) $(TEST_BIN)
+
+deps:
+	@bash tests/tools/deps.sh
+
+test: deps
+	@$(MAKE) --no-print-directory test-run
+
+test-run: $(foreach l,$(LABS),ref-$(l)) $(TEST_BIN)
+	@bash tests/tools/run-tests.sh $(BUILD)/ref 1 '*' "all labs, reference programs"
+
+# LAB=03 or LAB=03-pipe; inside a lab folder its own Makefile sets it.
+lab := $(if $(LAB),$(firstword $(filter $(LAB) $(LAB)-%,$(LABS))))
+need_lab = $(if $(lab),,$(error Say which lab: make $@ LAB=NN (one of: $(LABS))))
+
+check:
+	$(need_lab)
+	@bash tests/tools/deps.sh
+	@$(MAKE) --no-print-directory student-$(lab) $(TEST_BIN)
+	@bash tests/tools/run-tests.sh $(STUDENT_OUT) 1 'lab$(firstword $(subst -, ,$(lab)))*' "lab $(lab), your code"
+
+run:
+	$(need_lab)
+	@$(MAKE) --no-print-directory -s student-$(lab)
+	@$(STUDENT_OUT)/$(lab)/$(or $(PROG),$(notdir $(firstword $(student_$(lab)_progs)))) $(ARGS)
+
+tsan: deps
+	@$(MAKE) --no-print-directory $(foreach l,$(LABS),tsan-$(l)) $(TEST_BIN)
+	@TSAN_OPTIONS="exitcode=66 halt_on_error=0 second_deadlock_stack=1" \
+	  bash tests/tools/run-tests.sh $(BUILD)/tsan 10 '*' "all labs, references under ThreadSanitizer"
+
+asan: deps
+	@$(MAKE) --no-print-directory $(foreach l,$(LABS),asan-$(l)) $(TEST_BIN)
+	@ASAN_OPTIONS="detect_leaks=1 exitcode=66" UBSAN_OPTIONS="print_stacktrace=1" \
+	  bash tests/tools/run-tests.sh $(BUILD)/asan 5 '*' "all labs, references under AddressSanitizer+UBSan"
+
+audit: deps
+	@$(MAKE) --no-print-directory $(TEST_BIN)
+	@bash tests/tools/audit.sh
+
+# Plausible wrong answers (tests/mutants/NN-name/*.patch, applied to the
+# reference): the lab's tests must fail on every one of them.
+mutants: deps
+	@$(MAKE) --no-print-directory $(TEST_BIN)
+	@bash tests/tools/mutants.sh $(lab)
+
+starters:
+	@bash tests/tools/starter.sh --write
+
+handouts: deps
+	@$(MAKE) --no-print-directory $(foreach l,$(LABS),ref-$(l))
+	@bash tests/tools/handouts.sh
+
+FORMAT_FILES = $(wildcard common/*.[ch] solutions/*/*.[ch] tests/*.c tests/*/*.[ch])
+format:
+	clang-format -i $(FORMAT_FILES)
+	@bash tests/tools/starter.sh --write
+
+lint:
+	clang-format --dry-run --Werror $(FORMAT_FILES)
+	clang-tidy --quiet $(wildcard common/*.c solutions/*/*.c) -- \
+	  $(filter-out -MMD -MP,$(CFLAGS_plain)) -Icommon
+
+clean:
+	rm -rf $(BUILD)
+
+help:
+	@sed -n '2,18p' Makefile
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,99 @@
+/*
+ * threads.c - the thread twin of hello.c: pthread_create, pthread_join.
+ *
+ * Python:  t = threading.Thread(target=task, args=(...)); t.start(); t.join()
+ * C:       pthread_create() starts a thread running a function inside THIS
+ *          process; pthread_join() waits for it, like waitpid for a child.
+ *
+ * Usage:   threads [-n count]
+ *          -n count   how many threads to start, 1..64 (default 2)
+ *
+ * Observe: every thread reports the same pid - threads are not processes,
+ *          they share one. They share memory too: each thread writes its
+ *          result into main's array, and main reads it after the join
+ *          without any pipe or queue. (A child process cannot do that: its
+ *          writes go to its own copy of memory. Lab 05 shows it.)
+ * Try:     threads -n 8; then run it several times: does the order of the
+ *          "thread" lines change?
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "errors.h"
+
+#define USAGE "[-n count]"
+#define MAX_THREADS 64
+
+/* What main hands to each thread, and where the thread leaves its result. */
+struct task {
+    int number;  /* 1, 2, ... */
+    long result; /* written by the thread: number squared */
+};
+
+/* The thread's body: Python's target=. */
+static void *run_task(void *arg)
+{
+    struct task *t = arg;
+    printf("thread %d: pid %ld\n", t->number, (long)getpid());
+    t->result = (long)t->number * t->number;
+    return NULL;
+}
+
+int main(int argc, char *argv[])
+{
+    errors_set_progname(argv[0]);
+    int count = 2;
+    int opt;
+    while ((opt = getopt(argc, argv, "n:")) != -1) {
+        if (opt == 'n')
+            count = (int)arg_long(optarg, 1, MAX_THREADS, "count", USAGE);
+        else
+            die_bad_option(USAGE);
+    }
+    if (optind != argc)
+        die_usage(USAGE, "unexpected argument '%s'", argv[optind]);
+
+    printf("main: pid %ld, starting %d threads\n", (long)getpid(), count);
+    pthread_t ids[MAX_THREADS];
+    struct task tasks[MAX_THREADS];
+    for (int i = 0; i < count; i++)
+        tasks[i] = (struct task){.number = i + 1, .result = 0};
+
+    /* TODO(01.3): Start one thread per task: pthread_create(&ids[i], NULL,
+     * run_task, &tasks[i]). pthread calls return an error number instead
+     * of setting errno: if ((err = pthread_create(...)) != 0)
+     * die_errnum(err, "pthread_create"); Start them all before joining any,
+     * so that they run at the same time. */
+    /* BEGIN SOLUTION */
+    for (int i = 0; i < count; i++) {
+        int err = pthread_create(&ids[i], NULL, run_task, &tasks[i]);
+        if (err != 0)
+            die_errnum(err, "pthread_create");
+    }
+    /* END SOLUTION */
+    /* STARTER
+    (void)run_task;
+    STARTER */
+
+    /* TODO(01.4): Wait for every thread with pthread_join(ids[i], NULL),
+     * checking its result the same way. Only after the join is a thread's
+     * result certainly written. */
+    /* BEGIN SOLUTION */
+    for (int i = 0; i < count; i++) {
+        int err = pthread_join(ids[i], NULL);
+        if (err != 0)
+            die_errnum(err, "pthread_join");
+    }
+    /* END SOLUTION */
+    /* STARTER
+    (void)ids;
+    STARTER */
+
+    for (int i = 0; i < count; i++)
+        printf("main: thread %d left result %ld\n", tasks[i].number,
+               tasks[i].result);
+    return EXIT_SUCCESS;
+}

@@ -1,0 +1,513 @@
+/*
+ * run.c - see run.h. This file is test-side code: it may call Criterion
+ * because it runs in the test process itself, never in a forked child
+ * (the child only execs, or _exits if exec fails).
+ */
+#include "run.h"
+
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_SHM 256
+#define MAX_PROCS 4096
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n);
+    if (p == NULL)
+        abort();
+    return p;
+}
+
+double run_timeout_scale(void)
+{
+    const char *s = getenv("KIT_TIMEOUT_SCALE");
+    double v = s != NULL ? strtod(s, NULL) : 1.0;
+    return v >= 1.0 ? v : 1.0;
+}
+
+const char *run_program_path(const char *lab, const char *prog)
+{
+    static char path[1024];
+    const char *root = getenv("KIT_BIN_ROOT");
+    snprintf(path, sizeof path, "%s/%s/%s", root != NULL ? root : "build/ref",
+             lab, prog);
+    return path;
+}
+
+/* ---- /dev/shm snapshots -------------------------------------------- */
+
+struct names {
+    size_t n;
+    char name[MAX_SHM][256];
+};
+
+static void shm_snapshot(struct names *s)
+{
+    s->n = 0;
+    DIR *d = opendir("/dev/shm");
+    if (d == NULL)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && s->n < MAX_SHM) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(s->name[s->n++], sizeof s->name[0], "%s", e->d_name);
+    }
+    closedir(d);
+}
+
+static bool names_has(const struct names *s, const char *name)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->name[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* ---- the process table ---------------------------------------------- */
+
+struct proc {
+    pid_t pid, ppid;
+    char state;
+};
+
+/* Read pid, state and ppid of every process from /proc. */
+static size_t proc_table(struct proc *t, size_t max)
+{
+    size_t n = 0;
+    DIR *d = opendir("/proc");
+    if (d == NULL)
+        return 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && n < max) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        char path[300], buf[512];
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        int fd = open(path, O_RDONLY);
+        if (fd == -1)
+            continue;
+        ssize_t len = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (len <= 0)
+            continue;
+        buf[len] = '\0';
+        /* "pid (comm) S ppid ...": comm may hold spaces or ')'. */
+        char *close_paren = strrchr(buf, ')');
+        if (close_paren == NULL)
+            continue;
+        char state;
+        int ppid;
+        if (sscanf(close_paren + 1, " %c %d", &state, &ppid) != 2)
+            continue;
+        t[n].pid = (pid_t)atoi(e->d_name);
+        t[n].ppid = (pid_t)ppid;
+        t[n].state = state;
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
+/* Mark every descendant of root in t; count the live and zombie ones. */
+static void descendants(const struct proc *t, size_t n, pid_t root, bool *mark,
+                        int *live, int *zombies)
+{
+    *live = *zombies = 0;
+    for (size_t i = 0; i < n; i++)
+        mark[i] = false;
+    bool grew = true;
+    while (grew) {
+        grew = false;
+        for (size_t i = 0; i < n; i++) {
+            if (mark[i])
+                continue;
+            bool child = t[i].ppid == root;
+            for (size_t j = 0; j < n && !child; j++)
+                child = mark[j] && t[j].pid == t[i].ppid;
+            if (child) {
+                mark[i] = true;
+                grew = true;
+                if (t[i].state == 'Z')
+                    (*zombies)++;
+                else
+                    (*live)++;
+            }
+        }
+    }
+}
+
+/* Kill the group and every descendant of this process, and reap them,
+ * until none is left (or give up after a few seconds). */
+static void kill_tree(pid_t pgid)
+{
+    static struct proc t[MAX_PROCS];
+    static bool mark[MAX_PROCS];
+    double give_up = now() + 5.0;
+    for (;;) {
+        if (pgid > 0)
+            kill(-pgid, SIGKILL);
+        size_t n = proc_table(t, MAX_PROCS);
+        int live, zombies;
+        descendants(t, n, getpid(), mark, &live, &zombies);
+        for (size_t i = 0; i < n; i++)
+            if (mark[i] && t[i].state != 'Z')
+                kill(t[i].pid, SIGKILL);
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            ;
+        if (live + zombies == 0 || now() > give_up)
+            return;
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+}
+
+/* ---- output capture ------------------------------------------------ */
+
+struct sink {
+    int fd;
+    char *buf;
+    size_t len;
+    bool truncated;
+};
+
+/* Read what is available; returns false at end of file. */
+static bool sink_read(struct sink *s)
+{
+    char chunk[65536];
+    ssize_t n = read(s->fd, chunk, sizeof chunk);
+    if (n == -1 && (errno == EINTR || errno == EAGAIN))
+        return true;
+    if (n <= 0)
+        return false;
+    size_t room = RUN_OUTPUT_CAP - s->len;
+    size_t keep = (size_t)n < room ? (size_t)n : room;
+    if (keep < (size_t)n)
+        s->truncated = true;
+    memcpy(s->buf + s->len, chunk, keep);
+    s->len += keep;
+    return true;
+}
+
+static bool has_sanitizer_report(const char *err)
+{
+    static const char *const marks[] = {
+        "WARNING: ThreadSanitizer", "ERROR: AddressSanitizer",
+        "ERROR: LeakSanitizer",     "runtime error:",
+        "ThreadSanitizer: ",
+    };
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
+        if (strstr(err, marks[i]) != NULL)
+            return true;
+    return false;
+}
+
+/* The child side: only async-signal-safe calls and _exit, never cr_*. */
+static void exec_child(const char *path, const char *const argv[], int in,
+                       int out, int err)
+{
+    setpgid(0, 0);
+    /* Dispositions set to "ignore" survive exec: give the program the
+     * defaults it would have from a shell (lab 03 relies on SIGPIPE). */
+    signal(SIGPIPE, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    /* If the test process dies, take the program with it. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (dup2(in, STDIN_FILENO) == -1 || dup2(out, STDOUT_FILENO) == -1 ||
+        dup2(err, STDERR_FILENO) == -1)
+        _exit(127);
+    execv(path, (char *const *)argv);
+    static const char msg[] = "run_program: exec failed\n";
+    ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)ignored;
+    _exit(127);
+}
+
+struct run_result *run_program(const char *lab, const char *const argv[],
+                               const struct run_opts *opts)
+{
+    static const struct run_opts defaults = {0};
+    if (opts == NULL)
+        opts = &defaults;
+    struct run_result *r = xmalloc(sizeof *r);
+    memset(r, 0, sizeof *r);
+    r->exit_code = -1;
+
+    size_t used = 0;
+    for (size_t i = 0; argv[i] != NULL && used < sizeof r->desc - 1; i++)
+        used += (size_t)snprintf(r->desc + used, sizeof r->desc - used,
+                                 i == 0 ? "%s" : " %s", argv[i]);
+
+    const char *path = run_program_path(lab, argv[0]);
+    if (access(path, X_OK) != 0)
+        cr_assert_fail(
+            "The program %s was not built (%s missing). Does it compile? "
+            "Run make for this lab and read the compiler's errors.",
+            argv[0], path);
+
+    double timeout = (opts->timeout > 0 ? opts->timeout : RUN_DEFAULT_TIMEOUT) *
+                     run_timeout_scale();
+    /* Orphans of the program are re-parented to us, not to init. */
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
+        cr_assert_fail("prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
+
+    static struct names before, after;
+    shm_snapshot(&before);
+
+    int in_pipe[2], out_pipe[2], err_pipe[2];
+    if (pipe(in_pipe) == -1 || pipe(out_pipe) == -1 || pipe(err_pipe) == -1)
+        cr_assert_fail("pipe: %s", strerror(errno));
+    const char *input = opts->input;
+    size_t input_len = input == NULL     ? 0
+                       : opts->input_len ? opts->input_len
+                                         : strlen(input);
+
+    fflush(NULL); /* so the child does not inherit unwritten stdio data */
+    double start = now();
+    pid_t pid = fork();
+    if (pid == -1)
+        cr_assert_fail("fork: %s", strerror(errno));
+    if (pid == 0) {
+        close(in_pipe[1]);
+        close(out_pipe[0]);
+        close(err_pipe[0]);
+        exec_child(path, argv, in_pipe[0], out_pipe[1], err_pipe[1]);
+    }
+    setpgid(pid, pid); /* also here, so kill(-pid) works at once */
+    close(in_pipe[0]);
+    close(out_pipe[1]);
+    close(err_pipe[1]);
+
+    /* Our writes to a closed stdin must not kill the test. */
+    signal(SIGPIPE, SIG_IGN);
+    int in_fd = in_pipe[1];
+    size_t in_done = 0;
+    if (input_len == 0) {
+        close(in_fd);
+        in_fd = -1;
+    } else {
+        fcntl(in_fd, F_SETFL, O_NONBLOCK);
+    }
+
+    struct sink out = {out_pipe[0], xmalloc(RUN_OUTPUT_CAP + 1), 0, false};
+    struct sink err = {err_pipe[0], xmalloc(RUN_OUTPUT_CAP + 1), 0, false};
+    bool out_open = true, err_open = true, exited = false;
+    int status = 0;
+    double deadline = start + timeout, drain_until = 0;
+
+    while (out_open || err_open || !exited) {
+        if (!exited) {
+            pid_t w = waitpid(pid, &status, WNOHANG);
+            if (w == pid) {
+                exited = true;
+                r->elapsed = now() - start;
+                /* Whoever still holds our pipes is a leftover: do not
+                 * wait for it past a short grace period. */
+                drain_until = now() + 0.5;
+            }
+        }
+        double t = now();
+        if (!exited && t > deadline) {
+            r->timed_out = true;
+            r->elapsed = t - start;
+            kill_tree(pid);
+            waitpid(pid, &status, 0);
+            exited = true;
+            break;
+        }
+        if (exited && t > drain_until)
+            break;
+        struct pollfd p[3];
+        nfds_t np = 0;
+        if (out_open)
+            p[np++] = (struct pollfd){out.fd, POLLIN, 0};
+        if (err_open)
+            p[np++] = (struct pollfd){err.fd, POLLIN, 0};
+        if (in_fd != -1)
+            p[np++] = (struct pollfd){in_fd, POLLOUT, 0};
+        if (poll(p, np, 20) == -1 && errno != EINTR)
+            cr_assert_fail("poll: %s", strerror(errno));
+        for (nfds_t i = 0; i < np; i++) {
+            if (p[i].revents == 0)
+                continue;
+            if (p[i].fd == out.fd)
+                out_open = sink_read(&out);
+            else if (p[i].fd == err.fd)
+                err_open = sink_read(&err);
+            else {
+                ssize_t n = write(in_fd, input + in_done, input_len - in_done);
+                if (n > 0)
+                    in_done += (size_t)n;
+                if ((n == -1 && errno != EAGAIN && errno != EINTR) ||
+                    in_done == input_len) {
+                    close(in_fd);
+                    in_fd = -1;
+                }
+            }
+        }
+    }
+    if (in_fd != -1)
+        close(in_fd);
+
+    /* What did it leave behind? Orphans and unreaped children are now
+     * our children (we are their subreaper). */
+    static struct proc table[MAX_PROCS];
+    static bool mark[MAX_PROCS];
+    size_t n = proc_table(table, MAX_PROCS);
+    descendants(table, n, getpid(), mark, &r->left_running, &r->left_zombies);
+    if (r->timed_out)
+        r->left_running = r->left_zombies = 0; /* killed on purpose */
+    kill_tree(pid);
+    /* Read what the leftovers wrote before they died. */
+    fcntl(out.fd, F_SETFL, O_NONBLOCK);
+    fcntl(err.fd, F_SETFL, O_NONBLOCK);
+    while (out_open && sink_read(&out) && out.len < RUN_OUTPUT_CAP)
+        if (poll(&(struct pollfd){out.fd, POLLIN, 0}, 1, 0) <= 0)
+            break;
+    while (err_open && sink_read(&err) && err.len < RUN_OUTPUT_CAP)
+        if (poll(&(struct pollfd){err.fd, POLLIN, 0}, 1, 0) <= 0)
+            break;
+    close(out.fd);
+    close(err.fd);
+
+    shm_snapshot(&after);
+    size_t shm_used = 0;
+    for (size_t i = 0; i < after.n; i++) {
+        if (names_has(&before, after.name[i]))
+            continue;
+        char shm_path[300];
+        snprintf(shm_path, sizeof shm_path, "/dev/shm/%s", after.name[i]);
+        unlink(shm_path);
+        if (shm_used < sizeof r->left_shm - 1)
+            shm_used += (size_t)snprintf(
+                r->left_shm + shm_used, sizeof r->left_shm - shm_used,
+                shm_used ? " %s" : "%s", after.name[i]);
+    }
+
+    out.buf[out.len] = '\0';
+    err.buf[err.len] = '\0';
+    r->out = out.buf;
+    r->out_len = out.len;
+    r->err = err.buf;
+    r->err_len = err.len;
+    r->truncated = out.truncated || err.truncated;
+    if (!r->timed_out && WIFEXITED(status))
+        r->exit_code = WEXITSTATUS(status);
+    if (WIFSIGNALED(status) && !r->timed_out)
+        r->signal = WTERMSIG(status);
+    r->sanitizer_report = has_sanitizer_report(r->err);
+
+    if (!opts->allow_sanitizer)
+        cr_expect(!r->sanitizer_report,
+                  "`%s`: a sanitizer reported a problem (data race, memory "
+                  "error or leak). Its report, on stderr:\n%.3000s",
+                  r->desc, r->err);
+    if (!opts->allow_leftovers) {
+        cr_expect(r->left_running == 0,
+                  "`%s` ended but left %d process(es) running. Every process "
+                  "must end, and every parent must wait for its children "
+                  "(waitpid) before it ends.",
+                  r->desc, r->left_running);
+        cr_expect(r->left_zombies == 0,
+                  "`%s` ended without reaping %d child process(es): they "
+                  "stayed zombies. Call waitpid() for every child you fork.",
+                  r->desc, r->left_zombies);
+        cr_expect(r->left_shm[0] == '\0',
+                  "`%s` left shared-memory objects in /dev/shm: %s. Call "
+                  "shm_unlink()/sem_unlink() for every name you create, on "
+                  "every path out of the program.",
+                  r->desc, r->left_shm);
+    }
+    return r;
+}
+
+void run_free(struct run_result *r)
+{
+    if (r == NULL)
+        return;
+    free(r->out);
+    free(r->err);
+    free(r);
+}
+
+char **run_lines(const char *text, size_t *count)
+{
+    size_t n = 0, cap = 16;
+    char **lines = xmalloc(cap * sizeof *lines);
+    const char *p = text;
+    while (*p != '\0') {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
+        if (n + 1 >= cap) {
+            cap *= 2;
+            char **bigger = realloc(lines, cap * sizeof *lines);
+            if (bigger == NULL)
+                abort();
+            lines = bigger;
+        }
+        lines[n] = xmalloc(len + 1);
+        memcpy(lines[n], p, len);
+        lines[n][len] = '\0';
+        n++;
+        p += len + (nl != NULL);
+    }
+    lines[n] = NULL;
+    if (count != NULL)
+        *count = n;
+    return lines;
+}
+
+void run_free_lines(char **lines)
+{
+    for (size_t i = 0; lines != NULL && lines[i] != NULL; i++)
+        free(lines[i]);
+    free(lines);
+}
+
+size_t run_count_lines(const char *text, const char *needle)
+{
+    size_t count = 0;
+    char **lines = run_lines(text, NULL);
+    for (size_t i = 0; lines[i] != NULL; i++)
+        if (strstr(lines[i], needle) != NULL)
+            count++;
+    run_free_lines(lines);
+    return count;
+}
+
+const char *run_how_ended(const struct run_result *r)
+{
+    static char how[128];
+    if (r->timed_out)
+        snprintf(how, sizeof how, "did not finish within %.1f s and was killed",
+                 r->elapsed);
+    else if (r->signal != 0)
+        snprintf(how, sizeof how, "was killed by signal %d (%s)", r->signal,
+                 strsignal(r->signal));
+    else
+        snprintf(how, sizeof how, "exited with status %d", r->exit_code);
+    return how;
+}

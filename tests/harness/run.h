@@ -1,0 +1,94 @@
+/*
+ * run.h - run a lab program as its own process, from a Criterion test.
+ *
+ * Student code never runs inside the test process: a child that returns
+ * into a test body or calls cr_* hangs Criterion, and an exit(0) there
+ * counts as a pass. So every whole-program check goes through run_program(),
+ * which:
+ *
+ *   - starts <KIT_BIN_ROOT>/<lab>/<prog> with the given arguments, in a
+ *     process group of its own, stdin from a buffer or /dev/null;
+ *   - captures stdout and stderr (each capped at RUN_OUTPUT_CAP bytes);
+ *   - enforces a wall-clock timeout, then kills the program's whole process
+ *     tree (the test process is a child subreaper, so orphans come back to
+ *     it instead of init, and can be found and killed);
+ *   - reports what the program left behind: live descendants, unreaped
+ *     (zombie) children, new /dev/shm objects; then kills, reaps and
+ *     removes them, so no test leaves anything behind;
+ *   - fails the test (cr_expect) on leftovers and on sanitizer reports,
+ *     unless the options say the test expects them.
+ *
+ * Environment: KIT_BIN_ROOT (default "build/ref") selects which build is
+ * tested (reference, student, tsan, asan); KIT_TIMEOUT_SCALE (default 1)
+ * multiplies every timeout, for slow sanitizer builds.
+ *
+ * Typical use, with LAB defined at the top of the test file:
+ *
+ *     struct run_result *r = RUN("hello", "-n", "3");
+ *     cr_assert_eq(r->exit_code, 0, "...");
+ *     run_free(r);
+ */
+#ifndef KIT_TEST_RUN_H
+#define KIT_TEST_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define RUN_OUTPUT_CAP (8u << 20) /* bytes kept per stream; more is dropped */
+#define RUN_DEFAULT_TIMEOUT 10.0  /* seconds, before KIT_TIMEOUT_SCALE */
+
+struct run_opts {
+    double timeout;       /* seconds; 0 means RUN_DEFAULT_TIMEOUT */
+    const char *input;    /* written to stdin, then closed; NULL: /dev/null */
+    size_t input_len;     /* bytes of input; 0 with input set: strlen */
+    bool allow_leftovers; /* do not fail the test on leftovers */
+    bool allow_sanitizer; /* a sanitizer report is expected (a lab's
+                             deliberate race): do not fail on it */
+};
+
+struct run_result {
+    char desc[256];  /* "hello -n 3", for messages */
+    int exit_code;   /* exit status, or -1 if it did not exit */
+    int signal;      /* terminating signal, or 0 */
+    bool timed_out;  /* killed by the harness at the timeout */
+    double elapsed;  /* wall seconds from start to end of main */
+    char *out, *err; /* captured output, NUL-terminated */
+    size_t out_len, err_len;
+    bool truncated;        /* output went past RUN_OUTPUT_CAP */
+    int left_running;      /* descendants still running after it ended */
+    int left_zombies;      /* children it never reaped */
+    char left_shm[512];    /* new /dev/shm names, space-separated */
+    bool sanitizer_report; /* ASan/UBSan/TSan/LSan wrote a report */
+};
+
+/* Run prog from lab with argv (argv[0] is prog; NULL-terminated).
+ * opts may be NULL. Never returns NULL (allocation failure aborts). */
+struct run_result *run_program(const char *lab, const char *const argv[],
+                               const struct run_opts *opts);
+
+void run_free(struct run_result *r);
+
+/* The timeout scale from KIT_TIMEOUT_SCALE (>= 1). */
+double run_timeout_scale(void);
+
+/* Path of a lab program in the build under test (static buffer). */
+const char *run_program_path(const char *lab, const char *prog);
+
+/* Split text into lines (the newlines removed). Returns a NULL-terminated
+ * array owned by the caller: free with run_free_lines(). *count may be NULL. */
+char **run_lines(const char *text, size_t *count);
+void run_free_lines(char **lines);
+
+/* How many lines of text contain needle. */
+size_t run_count_lines(const char *text, const char *needle);
+
+/* Short description of how the program ended: "exited with status 1",
+ * "was killed by signal 11 (Segmentation fault)", "timed out after 5.0 s". */
+const char *run_how_ended(const struct run_result *r);
+
+#define RUN(...)                                                               \
+    run_program(LAB, (const char *const[]){__VA_ARGS__, NULL}, NULL)
+#define RUN_WITH(opts, ...)                                                    \
+    run_program(LAB, (const char *const[]){__VA_ARGS__, NULL}, (opts))
+
+#endif

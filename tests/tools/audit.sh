@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# audit.sh - check every lab against the lab contract (../LABS.md):
+#
+#   1. the handout (labs/NN/README.md), the lab's Makefile and the
+#      instructors' answers (solutions/NN/ANSWERS.md) exist;
+#   2. every starter file is what its reference generates (starter.sh);
+#   3. the starter marks its gaps as TODO(NN.k), with this lab's number;
+#   4. the starter compiles with the kit's full warnings and -Werror;
+#   5. the lab has tests, and every one of them has a timeout;
+#   6. the starter FAILS every one of its lab's tests (a test that passes
+#      on the untouched starter cannot tell a student anything);
+#   7. the reference passes every one of them.
+#
+# Prints one line per lab and check; exits 1 if any check failed.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+mkdir -p build/audit
+bad=0
+say() { printf '  %-6s %s\n' "$1" "$2"; [ "$1" = ok ] || bad=1; }
+
+# Every suite must have a timeout, on its TestSuite() or on each Test().
+timeouts=$(awk '
+    /^TestSuite\(/ { s = $0; sub(/^TestSuite\(/, "", s); sub(/[,)].*/, "", s); if ($0 ~ /\.timeout/) suite[s] = 1 }
+    /^Test\(/ { s = $0; sub(/^Test\(/, "", s); sub(/,.*/, "", s); n = $0; sub(/^Test\([^,]*, */, "", n); sub(/[,)].*/, "", n)
+                if (!($0 ~ /\.timeout/) && !(s in suite)) printf "%s:%d: %s/%s has no .timeout\n", FILENAME, FNR, s, n }
+' tests/*.c)
+echo "all tests"
+if [ -z "$timeouts" ]; then say ok "every test has a timeout"; else say FAIL "tests without a timeout:"; echo "$timeouts" | sed 's/^/         /'; fi
+
+for dir in labs/[0-9][0-9]-*/; do
+    lab=$(basename "$dir")
+    num=${lab%%-*}
+    echo "lab $lab"
+    for f in "labs/$lab/README.md" "labs/$lab/Makefile" "solutions/$lab/ANSWERS.md"; do
+        if [ -s "$f" ]; then say ok "$f exists"; else say FAIL "$f is missing"; fi
+    done
+    if out=$(bash tests/tools/starter.sh --check "$lab" 2>&1); then
+        say ok "starter files are what the reference generates"
+    else
+        say FAIL "starter out of sync with the reference:"; echo "$out" | head -n 30 | sed 's/^/         /'
+    fi
+    todos=$(grep -ho 'TODO([0-9]*\.[0-9]*)' "labs/$lab"/*.[ch] 2>/dev/null | sort -u)
+    wrong=$(printf '%s\n' "$todos" | grep -v "^TODO($num\." | grep -v '^$')
+    if [ -n "$todos" ] && [ -z "$wrong" ]; then
+        say ok "starter marks $(printf '%s\n' "$todos" | wc -l) gaps as TODO($num.k)"
+    else
+        say FAIL "starter TODO markers: want TODO($num.k), found: ${todos:-none}"
+    fi
+    if out=$(make --no-print-directory -s "student-$lab" 2>&1); then
+        say ok "starter compiles warning-free (-Werror)"
+    else
+        say FAIL "starter does not compile:"; echo "$out" | head -n 20 | sed 's/^/         /'
+        continue
+    fi
+    make --no-print-directory -s "ref-$lab" >/dev/null 2>&1 || { say FAIL "reference does not compile"; continue; }
+
+    KIT_TAP_OUT=build/audit/$lab-starter.tap bash tests/tools/run-tests.sh build/student 1 "lab$num*" "starter" >build/audit/$lab-starter.log 2>&1
+    total=$(grep -c -E '^(not )?ok ' "build/audit/$lab-starter.tap" 2>/dev/null || echo 0)
+    if [ "$total" -eq 0 ]; then
+        say FAIL "lab has no tests (no Criterion suite named lab$num*)"
+        continue
+    fi
+    passing=$(grep -E '^ok ' "build/audit/$lab-starter.tap" | sed -E 's/^ok - ([^ ]+).*/\1/')
+    if [ -z "$passing" ]; then
+        say ok "starter fails all $total tests (build/audit/$lab-starter.log)"
+    else
+        say FAIL "these tests pass on the untouched starter, so they check nothing the student writes:"
+        echo "$passing" | sed 's/^/         /'
+    fi
+    KIT_TAP_OUT=build/audit/$lab-ref.tap bash tests/tools/run-tests.sh build/ref 1 "lab$num*" "reference" >build/audit/$lab-ref.log 2>&1
+    failing=$(grep -E '^not ok ' "build/audit/$lab-ref.tap" | sed -E 's/^not ok - ([^ ]+).*/\1/')
+    if [ -z "$failing" ] && grep -q '^ok ' "build/audit/$lab-ref.tap"; then
+        say ok "reference passes all $total tests"
+    else
+        say FAIL "the reference fails (build/audit/$lab-ref.log):"
+        echo "$failing" | sed 's/^/         /'
+    fi
+done
+if [ $bad -eq 0 ]; then echo "audit: every lab keeps the contract"; else echo "audit: FAILED (see above)"; fi
+exit $bad

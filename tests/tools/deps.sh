@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# deps.sh - make sure what the kit needs from Debian is installed.
+#
+# The kit needs: a C compiler and make (build-essential), Criterion (tests),
+# pkg-config (to find Criterion), gnuplot (the lecture plots), valgrind.
+# As root with apt-get it installs what is missing, non-interactively;
+# otherwise it prints the exact command to run and stops with status 1.
+set -u
+
+missing=()
+command -v cc >/dev/null 2>&1 || missing+=(build-essential)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+if ! pkg-config --exists criterion 2>/dev/null && [ ! -f /usr/include/criterion/criterion.h ]; then
+    missing+=(libcriterion-dev)
+fi
+command -v gnuplot >/dev/null 2>&1 || missing+=(gnuplot-nox)
+command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+line="apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "deps: installing ${missing[*]} (once) ..."
+    export DEBIAN_FRONTEND=noninteractive
+    if apt-get update -q >/tmp/kit-apt.log 2>&1 &&
+       apt-get install -y -q --no-install-recommends "${missing[@]}" >>/tmp/kit-apt.log 2>&1; then
+        echo "deps: installed ${missing[*]}"
+        exit 0
+    fi
+    echo "deps: the install failed; the last lines of /tmp/kit-apt.log:" >&2
+    tail -n 15 /tmp/kit-apt.log >&2
+    echo "deps: fix the cause above, then run: $line" >&2
+    exit 1
+fi
+
+echo "deps: the kit needs ${missing[*]}, and cannot install them itself" >&2
+echo "      (that takes root and Debian's apt-get). Run, then try again:" >&2
+echo "      sudo apt-get update && sudo $line" >&2
+exit 1

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# run-tests.sh BIN_ROOT TIMEOUT_SCALE SUITES LABEL
+#
+# Runs the kit's Criterion tests whose suite matches the glob SUITES
+# ('*' for all, 'lab03*' for one lab) against the programs under BIN_ROOT
+# (build/ref, build/student, build/tsan, ...), one test at a time (-j1:
+# tests compare timings and watch /dev/shm, so they must not overlap).
+# The run is wrapped in a PID namespace where the system allows it, so
+# nothing a program left behind outlives the run. When something fails it
+# lists what, then repeats Criterion's synthesis line so that it is last.
+set -u
+root=$1 scale=$2 suites=$3 label=$4
+bin=build/tests/kit-tests
+mkdir -p build/tests
+tap=$(mktemp build/tests/run.XXXXXX.tap)
+log=$(mktemp build/tests/run.XXXXXX.log)
+trap 'rm -f "$tap" "$log"' EXIT
+
+export KIT_BIN_ROOT=$root KIT_TIMEOUT_SCALE=$scale
+
+# Count the selected tests: Criterion runs none, and exits 0, for a filter
+# that matches nothing, and that must not look like success.
+selected=0 suite=""
+while IFS= read -r line; do
+    case $line in
+        [!├└│\ ]*': '*' test'*) suite=${line%%:*} ;;
+        *'── '*) [[ $suite == $suites ]] && selected=$((selected + 1)) ;;
+    esac
+done < <("$bin" --list 2>/dev/null)
+if [ "$selected" -eq 0 ]; then
+    echo "run-tests: no test suite matches '$suites' ($label)" >&2
+    exit 1
+fi
+
+sandbox=()
+if unshare --pid --fork --kill-child --mount-proc true 2>/dev/null; then
+    sandbox=(unshare --pid --fork --kill-child --mount-proc)
+fi
+
+echo "Running $selected tests: $label"
+"${sandbox[@]}" "$bin" -j1 --short-filename --filter="$suites/*" --tap="$tap" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+[ -n "${KIT_TAP_OUT:-}" ] && cp "$tap" "$KIT_TAP_OUT"
+
+fail=$(grep -c '^not ok ' "$tap")
+if [ "$fail" -gt 0 ] || [ "$status" -ne 0 ]; then
+    echo
+    echo "Still failing ($fail of $selected):"
+    grep '^not ok ' "$tap" | sed -E 's/^not ok - ([^ ]+).*/  - \1/'
+    echo "Each failure above says what was expected, what the program did, and"
+    echo "a hint. Fix the first one, then run the same command again."
+    grep '^\[====\] Synthesis' "$log" | tail -n 1
+fi
+[ "$status" -eq 0 ] && [ "$fail" -eq 0 ]
