@@ -181,6 +181,7 @@ format:
 	@bash tests/tools/starter.sh --write
 
 lint:
+	@bash tests/tools/deps.sh lint
 	clang-format --dry-run --Werror $(FORMAT_FILES)
 	clang-tidy --quiet $(wildcard common/*.c solutions/*/*.c) -- \
 	  $(filter-out -MMD -MP,$(CFLAGS_plain)) -Icommon

@@ -3,6 +3,7 @@
 #
 # The kit needs: a C compiler and make (build-essential), Criterion (tests),
 # pkg-config (to find Criterion), gnuplot (the lecture plots), valgrind.
+# `deps.sh lint` adds clang-format and clang-tidy.
 # As root with apt-get it installs what is missing, non-interactively;
 # otherwise it prints the exact command to run and stops with status 1.
 set -u
@@ -15,6 +16,11 @@ if ! pkg-config --exists criterion 2>/dev/null && [ ! -f /usr/include/criterion/
 fi
 command -v gnuplot >/dev/null 2>&1 || missing+=(gnuplot-nox)
 command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
+# `deps.sh lint`: also the formatter and the linter (make lint, CI).
+if [ "${1:-}" = lint ]; then
+    command -v clang-format >/dev/null 2>&1 || missing+=(clang-format)
+    command -v clang-tidy >/dev/null 2>&1 || missing+=(clang-tidy)
+fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 
