@@ -119,8 +119,9 @@ $(TEST_BIN): $(patsubst tests/%.c,$(BUILD)/tests/obj/%.o,$(TEST_SRCS)) $(BUILD)/
 # ---- what people type -------------------------------------------------------
 
 # Everything a lecturer needs: references, starters, tests.
+# LECTURE_TARGETS (set in plots/plots.mk) adds the benchmarks and plots.
 all: deps
-	@$(MAKE) --no-print-directory programs
+	@$(MAKE) --no-print-directory programs $(LECTURE_TARGETS)
 
 programs: $(foreach l,$(LABS),ref-$(l) student-$(l)) $(TEST_BIN)
 
@@ -150,12 +151,12 @@ run:
 
 tsan: deps
 	@$(MAKE) --no-print-directory $(foreach l,$(LABS),tsan-$(l)) $(TEST_BIN)
-	@TSAN_OPTIONS="exitcode=66 halt_on_error=0 second_deadlock_stack=1" \
+	@KIT_SANITIZER=tsan TSAN_OPTIONS="exitcode=66 halt_on_error=0 second_deadlock_stack=1" \
 	  bash tests/tools/run-tests.sh $(BUILD)/tsan 10 '*' "all labs, references under ThreadSanitizer"
 
 asan: deps
 	@$(MAKE) --no-print-directory $(foreach l,$(LABS),asan-$(l)) $(TEST_BIN)
-	@ASAN_OPTIONS="detect_leaks=1 exitcode=66" UBSAN_OPTIONS="print_stacktrace=1" \
+	@KIT_SANITIZER=asan ASAN_OPTIONS="detect_leaks=1 exitcode=66" UBSAN_OPTIONS="print_stacktrace=1" \
 	  bash tests/tools/run-tests.sh $(BUILD)/asan 5 '*' "all labs, references under AddressSanitizer+UBSan"
 
 audit: deps
@@ -191,5 +192,10 @@ clean:
 
 help:
 	@sed -n '2,18p' Makefile
+
+# The lecture's benchmarks and plots, and class grading, have their own
+# rules next to their scripts.
+-include plots/plots.mk
+-include tests/grade/grade.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

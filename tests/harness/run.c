@@ -46,6 +46,12 @@ double run_timeout_scale(void)
     return v >= 1.0 ? v : 1.0;
 }
 
+const char *run_sanitizer(void)
+{
+    const char *s = getenv("KIT_SANITIZER");
+    return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
 const char *run_program_path(const char *lab, const char *prog)
 {
     static char path[1024];

@@ -20,7 +20,8 @@
  *
  * Environment: KIT_BIN_ROOT (default "build/ref") selects which build is
  * tested (reference, student, tsan, asan); KIT_TIMEOUT_SCALE (default 1)
- * multiplies every timeout, for slow sanitizer builds.
+ * multiplies every timeout, for slow sanitizer builds; KIT_SANITIZER
+ * ("tsan", "asan") says which sanitizer the programs were built with.
  *
  * Typical use, with LAB defined at the top of the test file:
  *
@@ -70,6 +71,10 @@ void run_free(struct run_result *r);
 
 /* The timeout scale from KIT_TIMEOUT_SCALE (>= 1). */
 double run_timeout_scale(void);
+
+/* "tsan" or "asan" when the programs under test were built with that
+ * sanitizer (KIT_SANITIZER, set by make tsan / make asan), else NULL. */
+const char *run_sanitizer(void);
 
 /* Path of a lab program in the build under test (static buffer). */
 const char *run_program_path(const char *lab, const char *prog);

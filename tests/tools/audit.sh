@@ -9,7 +9,9 @@
 #   5. the lab has tests, and every one of them has a timeout;
 #   6. the starter FAILS every one of its lab's tests (a test that passes
 #      on the untouched starter cannot tell a student anything);
-#   7. the reference passes every one of them.
+#   7. the reference passes every one of them;
+#   8. every test of the lab has points in tests/rubric/NN-name.txt, and
+#      every rubric line names a test that exists.
 #
 # Prints one line per lab and check; exits 1 if any check failed.
 set -u
@@ -66,6 +68,17 @@ for dir in labs/[0-9][0-9]-*/; do
     else
         say FAIL "these tests pass on the untouched starter, so they check nothing the student writes:"
         echo "$passing" | sed 's/^/         /'
+    fi
+    rubric=tests/rubric/$lab.txt
+    tests_here=$(grep -E '^(not )?ok ' "build/audit/$lab-starter.tap" | sed -E 's/^(not )?ok - ([^ ]+).*/\2/' | sort)
+    in_rubric=$(grep -v -E '^[[:space:]]*(#|$)' "$rubric" 2>/dev/null | awk '$2 ~ /^[0-9]+$/ { print $1 }' | sort)
+    no_points=$(comm -23 <(echo "$tests_here") <(echo "$in_rubric"))
+    no_test=$(comm -13 <(echo "$tests_here") <(echo "$in_rubric"))
+    if [ -z "$no_points" ] && [ -z "$no_test" ]; then
+        say ok "every test has points in $rubric"
+    else
+        [ -n "$no_points" ] && { say FAIL "tests without points in $rubric:"; echo "$no_points" | sed 's/^/         /'; }
+        [ -n "$no_test" ] && { say FAIL "rubric lines naming no test:"; echo "$no_test" | sed 's/^/         /'; }
     fi
     KIT_TAP_OUT=build/audit/$lab-ref.tap bash tests/tools/run-tests.sh build/ref 1 "lab$num*" "reference" >build/audit/$lab-ref.log 2>&1
     failing=$(grep -E '^not ok ' "build/audit/$lab-ref.tap" | sed -E 's/^not ok - ([^ ]+).*/\1/')
