@@ -3,9 +3,12 @@
  * because it runs in the test process itself, never in a forked child
  * (the child only execs, or _exits if exec fails).
  */
+/* setgroups() for the grading box (KIT_RUN_UID below). */
+#define _DEFAULT_SOURCE
 #include "run.h"
 
 #include <criterion/criterion.h>
+#include <grp.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -189,6 +192,32 @@ static void kill_tree(pid_t pgid)
     }
 }
 
+/* ---- grading box (tests/grade/grade.sh) ------------------------------
+ * Set only when a class is graded; unset, nothing below changes anything.
+ * KIT_RUN_UID / KIT_RUN_GID: the program runs as this unprivileged user, so
+ * that it cannot write the kit, the gradebook or another student's files,
+ * cannot signal or trace the test process, and RLIMIT_NPROC (set by the
+ * grader on the whole box) binds it even when grading as root.
+ * KIT_OUTPUT_CAP: bytes kept per stream, below RUN_OUTPUT_CAP. */
+
+static long env_long(const char *name, long fallback)
+{
+    const char *s = getenv(name);
+    char *end;
+    if (s == NULL || s[0] == '\0')
+        return fallback;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    return errno == 0 && *end == '\0' && v >= 0 ? v : fallback;
+}
+
+static size_t output_cap(void)
+{
+    long cap = env_long("KIT_OUTPUT_CAP", (long)RUN_OUTPUT_CAP);
+    return cap > 0 && (size_t)cap < RUN_OUTPUT_CAP ? (size_t)cap
+                                                   : RUN_OUTPUT_CAP;
+}
+
 /* ---- output capture ------------------------------------------------ */
 
 struct sink {
@@ -196,6 +225,7 @@ struct sink {
     char *buf;
     size_t len;
     bool truncated;
+    size_t cap; /* bytes kept at most (output_cap()) */
 };
 
 /* Read what is available; returns false at end of file. */
@@ -207,7 +237,7 @@ static bool sink_read(struct sink *s)
         return true;
     if (n <= 0)
         return false;
-    size_t room = RUN_OUTPUT_CAP - s->len;
+    size_t room = s->cap - s->len;
     size_t keep = (size_t)n < room ? (size_t)n : room;
     if (keep < (size_t)n)
         s->truncated = true;
@@ -231,9 +261,18 @@ static bool has_sanitizer_report(const char *err)
 
 /* The child side: only async-signal-safe calls and _exit, never cr_*. */
 static void exec_child(const char *path, const char *const argv[], int in,
-                       int out, int err)
+                       int out, int err, long uid, long gid)
 {
     setpgid(0, 0);
+    /* Grading box: drop to the unprivileged user before anything else
+     * (changing uid clears the parent-death signal, so that comes after). */
+    if (uid >= 0 && (setgroups(0, NULL) == -1 || setgid((gid_t)gid) == -1 ||
+                     setuid((uid_t)uid) == -1)) {
+        static const char msg[] = "run_program: cannot drop privileges\n";
+        ssize_t ignored = write(err, msg, sizeof msg - 1);
+        (void)ignored;
+        _exit(127);
+    }
     /* Dispositions set to "ignore" survive exec: give the program the
      * defaults it would have from a shell (lab 03 relies on SIGPIPE). */
     signal(SIGPIPE, SIG_DFL);
@@ -291,6 +330,8 @@ struct run_result *run_program(const char *lab, const char *const argv[],
                        : opts->input_len ? opts->input_len
                                          : strlen(input);
 
+    long box_uid = env_long("KIT_RUN_UID", -1); /* grading box, see above */
+    long box_gid = env_long("KIT_RUN_GID", box_uid);
     fflush(NULL); /* so the child does not inherit unwritten stdio data */
     double start = now();
     pid_t pid = fork();
@@ -300,7 +341,8 @@ struct run_result *run_program(const char *lab, const char *const argv[],
         close(in_pipe[1]);
         close(out_pipe[0]);
         close(err_pipe[0]);
-        exec_child(path, argv, in_pipe[0], out_pipe[1], err_pipe[1]);
+        exec_child(path, argv, in_pipe[0], out_pipe[1], err_pipe[1], box_uid,
+                   box_gid);
     }
     setpgid(pid, pid); /* also here, so kill(-pid) works at once */
     close(in_pipe[0]);
@@ -318,8 +360,9 @@ struct run_result *run_program(const char *lab, const char *const argv[],
         fcntl(in_fd, F_SETFL, O_NONBLOCK);
     }
 
-    struct sink out = {out_pipe[0], xmalloc(RUN_OUTPUT_CAP + 1), 0, false};
-    struct sink err = {err_pipe[0], xmalloc(RUN_OUTPUT_CAP + 1), 0, false};
+    size_t cap = output_cap();
+    struct sink out = {out_pipe[0], xmalloc(cap + 1), 0, false, cap};
+    struct sink err = {err_pipe[0], xmalloc(cap + 1), 0, false, cap};
     bool out_open = true, err_open = true, exited = false;
     int status = 0;
     double deadline = start + timeout, drain_until = 0;
@@ -390,10 +433,10 @@ struct run_result *run_program(const char *lab, const char *const argv[],
     /* Read what the leftovers wrote before they died. */
     fcntl(out.fd, F_SETFL, O_NONBLOCK);
     fcntl(err.fd, F_SETFL, O_NONBLOCK);
-    while (out_open && sink_read(&out) && out.len < RUN_OUTPUT_CAP)
+    while (out_open && sink_read(&out) && out.len < out.cap)
         if (poll(&(struct pollfd){out.fd, POLLIN, 0}, 1, 0) <= 0)
             break;
-    while (err_open && sink_read(&err) && err.len < RUN_OUTPUT_CAP)
+    while (err_open && sink_read(&err) && err.len < err.cap)
         if (poll(&(struct pollfd){err.fd, POLLIN, 0}, 1, 0) <= 0)
             break;
     close(out.fd);
