@@ -9,7 +9,8 @@
 #     kit, the gradebook or another student's files, nor signal the test
 #     runner, and RLIMIT_NPROC binds it even when grading as root;
 #   - its own cgroup where the machine has one (v1 or v2, detected):
-#     pids.max (a process limit root cannot ignore) and a memory limit;
+#     pids.max (a process limit root cannot ignore) and a memory limit,
+#     under kit-grade.PID (one per grading run, removed at the end);
 #   - a PID namespace (unshare): when the run ends, every process of the
 #     submission dies with it, daemons and double forks included;
 #   - a wall-time limit (timeout -s KILL) on every run, and rlimits on file
@@ -41,17 +42,19 @@ box_detect() {
         v2root=/sys/fs/cgroup${self%/}
         # A v2 cgroup with processes in it cannot have children with
         # controllers: make ours a sibling parent "kit-grade".
-        if mkdir -p "$v2root/kit-grade" 2>/dev/null &&
+        if mkdir -p "$v2root/kit-grade.$$" 2>/dev/null &&
             echo "+pids +memory" >"$v2root/cgroup.subtree_control" 2>/dev/null &&
-            echo "+pids +memory" >"$v2root/kit-grade/cgroup.subtree_control" 2>/dev/null; then
-            box_cg=v2 box_pids_dir=$v2root/kit-grade box_mem_dir=$v2root/kit-grade
+            echo "+pids +memory" >"$v2root/kit-grade.$$/cgroup.subtree_control" 2>/dev/null; then
+            box_cg=v2 box_pids_dir=$v2root/kit-grade.$$ box_mem_dir=$v2root/kit-grade.$$
+        else
+            rmdir "$v2root/kit-grade.$$" 2>/dev/null
         fi
     elif [ -f /sys/fs/cgroup/pids/cgroup.procs ]; then
         # cgroup v1: one hierarchy per controller.
-        if mkdir -p /sys/fs/cgroup/pids/kit-grade 2>/dev/null; then
-            box_cg=v1 box_pids_dir=/sys/fs/cgroup/pids/kit-grade
-            mkdir -p /sys/fs/cgroup/memory/kit-grade 2>/dev/null &&
-                box_mem_dir=/sys/fs/cgroup/memory/kit-grade
+        if mkdir -p "/sys/fs/cgroup/pids/kit-grade.$$" 2>/dev/null; then
+            box_cg=v1 box_pids_dir=/sys/fs/cgroup/pids/kit-grade.$$
+            mkdir -p "/sys/fs/cgroup/memory/kit-grade.$$" 2>/dev/null &&
+                box_mem_dir=/sys/fs/cgroup/memory/kit-grade.$$
         fi
     fi
     if [ $box_cg = none ]; then
@@ -205,6 +208,13 @@ box_destroy() {
     [ $box_cg = none ] && return 0
     box_empty_cgroup "$box_pids_dir/slot$1"
     [ -n "$box_mem_dir" ] && box_empty_cgroup "$box_mem_dir/slot$1"
+    return 0
+}
+
+# box_finish: remove this run's cgroups (after box_destroy of every slot).
+box_finish() {
+    [ -n "$box_pids_dir" ] && rmdir "$box_pids_dir" 2>/dev/null
+    [ -n "$box_mem_dir" ] && [ "$box_mem_dir" != "$box_pids_dir" ] && rmdir "$box_mem_dir" 2>/dev/null
     return 0
 }
 

@@ -60,6 +60,9 @@ if [ $# -ne 2 ] || [ ! -d "$1" ] || ! [[ $jobs =~ ^[1-9][0-9]*$ ]]; then
 fi
 subs=$(cd "$1" && pwd) out=$2
 mkdir -p "$out" && out=$(cd "$out" && pwd)
+# One grading at a time per OUT.
+exec 9>"$out/.lock"
+flock -n 9 || { echo "grade: $out is being graded by another run" >&2; exit 1; }
 GRADE_TEST_TIMEOUT=${GRADE_TEST_TIMEOUT:-180}
 GRADE_LAB_TIMEOUT=${GRADE_LAB_TIMEOUT:-600}
 GRADE_BUILD_TIMEOUT=${GRADE_BUILD_TIMEOUT:-120}
@@ -81,14 +84,14 @@ done
 
 mkdir -p "$out/work"
 chmod 700 "$out/work"
-listing=$("$bin" --list 2>/dev/null)
+listing=$(env -i PATH="$PATH" "$bin" --list 2>/dev/null) # env -i: not as a Criterion worker
 declare -A points maxpoints
 bad=0
 for lab in "${labs[@]}"; do
     num=${lab%%-*}
     tests=$(awk -v want="lab$num" '
-        /^[^├└│ ].*: [0-9]+ tests?$/ { s = $0; sub(/:.*/, "", s); ok = index(s, want) == 1; next }
-        ok && /── / { t = $0; sub(/.*── /, "", t); print s "::" t }' <<<"$listing" | sort)
+        /^[A-Za-z_][A-Za-z0-9_]*: [0-9]+ tests?$/ { s = $0; sub(/:.*/, "", s); ok = index(s, want) == 1; next }
+        ok && /(── |-- )/ { t = $0; sub(/^.*(── |-- )/, "", t); print s "::" t }' <<<"$listing" | sort)
     rubric=tests/rubric/$lab.txt
     if [ -z "$tests" ]; then
         echo "grade: lab $lab has no tests (no suite lab$num*)" >&2; bad=1; continue
@@ -227,6 +230,7 @@ grade_lab() {
         [ $budget -gt "$GRADE_TEST_TIMEOUT" ] && budget=$GRADE_TEST_TIMEOUT
         rm -f "$w/$lab.tap"
         box_run "$slot" "$budget" "$kit" env KIT_BIN_ROOT="$scratch/bin" KIT_TIMEOUT_SCALE=1 \
+            KIT_RUN_NOTES="$w/$lab.floods" \
             "$bin" -j1 --short-filename --filter="${t%%::*}/${t#*::}" --tap="$w/$lab.tap" \
             >>"$w/$lab.test.log" 2>&1
         status=$?
@@ -258,6 +262,10 @@ grade_lab() {
         echo "- **Fault of the submission**: your programs tried to create more processes or threads than the limit ($GRADE_PIDS at once); $refused fork/pthread_create calls were refused. Does a loop fork without bound, or a child go on looping instead of ending with \`_exit\`?" >>"$notes"
     [ "$left" -gt 0 ] &&
         echo "- **Fault of the submission**: $left process(es) were still running after the tests and were killed." >>"$notes"
+    if [ -s "$w/$lab.floods" ]; then
+        echo "- **Fault of the submission**: output flood; a program wrote far more than any test needs (only the first $GRADE_OUTPUT_CAP bytes were kept; a loop that never ends?):"
+        sort -u "$w/$lab.floods" | head -n 5 | sed 's/^/  - /'
+    fi >>"$notes"
     [ -n "$leftfiles" ] &&
         echo "- **Fault of the submission**: files left in /dev/shm or /tmp were removed: $leftfiles" >>"$notes"
     grep -q -P '\ttimed_out\t' "$tsv" &&
@@ -394,6 +402,7 @@ cleanup() {
     for pid in "${!running[@]}"; do kill -- "$pid" 2>/dev/null; done
     wait
     for ((i = 0; i < jobs; i++)); do box_destroy "$i"; done
+    box_finish
     echo "grade: interrupted; run again to go on where it stopped" >&2
     exit 130
 }
@@ -431,5 +440,6 @@ done
 while [ ${#running[@]} -gt 0 ]; do reap; done
 write_gradebook
 for ((i = 0; i < jobs; i++)); do box_destroy "$i"; done
+box_finish
 echo "Gradebook: $out/gradebook.csv; per student: $out/results/, $out/feedback/"
 exit $failed
