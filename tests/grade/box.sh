@@ -50,6 +50,7 @@ box_detect() {
             rmdir "$v2root/kit-grade.$$" 2>/dev/null
         fi
     elif [ -f /sys/fs/cgroup/pids/cgroup.procs ]; then
+        box_remove_stale /sys/fs/cgroup/pids /sys/fs/cgroup/memory
         # cgroup v1: one hierarchy per controller.
         if mkdir -p "/sys/fs/cgroup/pids/kit-grade.$$" 2>/dev/null; then
             box_cg=v1 box_pids_dir=/sys/fs/cgroup/pids/kit-grade.$$
@@ -119,6 +120,29 @@ box_pids_refused() {
     [ $box_cg = none ] && { echo 0; return; }
     awk '$1 == "max" { print $2; exit } END { if (NR == 0) print 0 }' \
         "$box_pids_dir/slot$1/pids.events" 2>/dev/null || echo 0
+}
+
+# Remove the cgroups of grading runs that died without cleaning up.
+box_remove_stale() {
+    local root d slot
+    for root in "$@"; do
+        for d in "$root"/kit-grade.*/; do
+            [ -d "$d" ] || continue
+            d=${d%/}
+            kill -0 "${d##*.}" 2>/dev/null && continue
+            for slot in "$d"/slot*/; do [ -d "$slot" ] && box_empty_cgroup "${slot%/}"; done
+            rmdir "$d" 2>/dev/null
+        done
+    done
+    return 0
+}
+
+# How many processes the slot's memory limit has killed so far.
+box_oom_kills() {
+    local f=$box_mem_dir/slot$1/memory.events
+    [ $box_cg = v1 ] && f=$box_mem_dir/slot$1/memory.oom_control
+    [ -n "$box_mem_dir" ] && [ -f "$f" ] || { echo 0; return; }
+    awk '$1 == "oom_kill" { print $2; exit } END { if (NR == 0) print 0 }' "$f"
 }
 
 # Kill every process of a cgroup, wait for it to be empty, remove it.

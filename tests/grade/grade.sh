@@ -217,8 +217,8 @@ grade_lab() {
     fi
 
     # The tests, one at a time, each in a fresh box run.
-    local refused0 start t budget left=0 leftfiles="" line st msg n
-    refused0=$(box_pids_refused "$slot")
+    local refused0 oom0 start t budget left=0 leftfiles="" line st msg n
+    refused0=$(box_pids_refused "$slot") oom0=$(box_oom_kills "$slot")
     start=$SECONDS
     while read -r t; do
         budget=$((GRADE_LAB_TIMEOUT - (SECONDS - start)))
@@ -260,6 +260,10 @@ grade_lab() {
     refused=$(($(box_pids_refused "$slot") - refused0))
     [ "$refused" -gt 0 ] &&
         echo "- **Fault of the submission**: your programs tried to create more processes or threads than the limit ($GRADE_PIDS at once); $refused fork/pthread_create calls were refused. Does a loop fork without bound, or a child go on looping instead of ending with \`_exit\`?" >>"$notes"
+    local oom
+    oom=$(($(box_oom_kills "$slot") - oom0))
+    [ "$oom" -gt 0 ] &&
+        echo "- **Fault of the submission**: your programs used more memory than the limit ($((GRADE_MEM >> 20)) MiB); $oom process(es) were killed for it (signal 9). A loop that allocates without freeing?" >>"$notes"
     [ "$left" -gt 0 ] &&
         echo "- **Fault of the submission**: $left process(es) were still running after the tests and were killed." >>"$notes"
     if [ -s "$w/$lab.floods" ]; then
@@ -271,7 +275,7 @@ grade_lab() {
     grep -q -P '\ttimed_out\t' "$tsv" &&
         echo "- Some tests timed out: a program hung (deadlock, a lost wake-up, a child never reaped, a read that never ends) or looped forever; it was killed." >>"$notes"
     grep -q -P '\tcrashed\t' "$tsv" &&
-        echo "- Some tests crashed: a program was killed by a signal (a segmentation fault is a bad pointer or index)." >>"$notes"
+        echo "- Some tests crashed: a program was killed by a signal (11, a segmentation fault: a bad pointer or index; 9: killed at a limit of the box; 6: abort or a failed assert)." >>"$notes"
     echo "$fp" >"$w/$lab.done"
 }
 
@@ -387,6 +391,7 @@ if [ $fresh -eq 1 ]; then
     find "$out/work" -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 fi
 mkdir -p "$out/results" "$out/feedback" "$out/scratch"
+rm -f "$out"/.gradebook.*
 chmod 700 "$out/results" "$out/feedback"
 chmod 711 "$out" "$out/scratch"
 for s in "${students[@]}"; do rm -f "$out/work/$s/total"; done
@@ -399,14 +404,18 @@ done_count=0 failed=0
 
 cleanup() {
     local pid
+    trap - EXIT
     for pid in "${!running[@]}"; do kill -- "$pid" 2>/dev/null; done
     wait
     for ((i = 0; i < jobs; i++)); do box_destroy "$i"; done
     box_finish
+    rm -f "$out"/.gradebook.*
+    write_gradebook
     echo "grade: interrupted; run again to go on where it stopped" >&2
     exit 130
 }
-trap cleanup INT TERM
+trap cleanup INT TERM HUP PIPE
+trap 'for ((i = 0; i < jobs; i++)); do box_destroy "$i"; done; box_finish' EXIT
 
 reap() {
     local pid slot student
@@ -439,7 +448,5 @@ for s in "${students[@]}"; do
 done
 while [ ${#running[@]} -gt 0 ]; do reap; done
 write_gradebook
-for ((i = 0; i < jobs; i++)); do box_destroy "$i"; done
-box_finish
 echo "Gradebook: $out/gradebook.csv; per student: $out/results/, $out/feedback/"
 exit $failed
