@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # box.sh - the box every submission runs in (sourced by grade.sh).
 #
 # A box is a slot number N (0, 1, ... one per student graded at once):
