@@ -132,9 +132,8 @@ static struct cow_run parse_cow(const struct run_result *r)
                    c.child_addr, c.child_list) == 2;
     const char *parent = line_starting(r->out, "parent: result at ");
     if (parent != NULL)
-        c.parent_seen =
-            sscanf(parent, "parent: result at %63s holds %127[^\n]",
-                   c.parent_addr, c.parent_list) == 2;
+        c.parent_seen = sscanf(parent, "parent: result at %63s holds %127[^\n]",
+                               c.parent_addr, c.parent_list) == 2;
     c.parent_after_child = child != NULL && parent != NULL && parent > child;
     c.status_seen = line_with(r->out, "exited with status 0") != NULL;
     return c;
@@ -198,8 +197,8 @@ Test(lab05_cow, numbers_come_from_the_command_line_and_bad_ones_are_refused)
 /* ---- shared: Value and Array with mmap ----------------------------- */
 
 /* The parent's "result" and "sum of squares" lines; false if missing. */
-static bool parent_view(const struct run_result *r, const char *who,
-                        char *list, size_t size, long *sum)
+static bool parent_view(const struct run_result *r, const char *who, char *list,
+                        size_t size, long *sum)
 {
     char prefix[64];
     snprintf(prefix, sizeof prefix, "%s: result ", who);
@@ -260,7 +259,8 @@ Test(lab05_shared, parent_waits_for_a_slow_child_before_reading)
         "[9, 100000000, 0]", 100000009);
 }
 
-Test(lab05_shared, private_mapping_keeps_the_parents_copy_and_bad_arguments_are_refused)
+Test(lab05_shared,
+     private_mapping_keeps_the_parents_copy_and_bad_arguments_are_refused)
 {
     static const char *const bad[][6] = {
         {"shared", "-d", "11", NULL},
@@ -305,8 +305,8 @@ static const char *test_name(const char *what)
 
 /* The word starting with '/' after prefix in the first line containing
  * prefix; "" if none. */
-static const char *name_after(const char *text, const char *prefix,
-                              char *buf, size_t size)
+static const char *name_after(const char *text, const char *prefix, char *buf,
+                              size_t size)
 {
     buf[0] = '\0';
     const char *p = strstr(text, prefix);
@@ -355,8 +355,7 @@ Test(lab05_shm, a_separate_program_fills_the_named_object)
               "that two runs at once do not collide.",
               created, pid);
     cr_assert(line_starting(r->out, "owner: removed ") != NULL,
-              "Expected 'owner: removed NAME' at the end. Output:\n%s",
-              r->out);
+              "Expected 'owner: removed NAME' at the end. Output:\n%s", r->out);
     run_free(r);
 }
 

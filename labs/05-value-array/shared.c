@@ -20,7 +20,8 @@
  *          -p it sees zeros again, as cow saw an empty list.
  * Try:     shared -d 1 (the parent waits); shared -p
  */
-#define _DEFAULT_SOURCE /* MAP_ANONYMOUS is not in POSIX 2008 */
+/* MAP_ANONYMOUS is not in POSIX 2008. */
+#define _DEFAULT_SOURCE /* NOLINT(bugprone-reserved-identifier) */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,7 +125,8 @@ int main(int argc, char *argv[])
      * and, if it did not exit with status 0, stop with exit status 1.
      * Hint: try `shared -d 1` - what does a parent that does not wait see? */
 
-    printf("parent: result %s\n", numbers_format(text, sizeof text, squares, n));
+    printf("parent: result %s\n",
+           numbers_format(text, sizeof text, squares, n));
     printf("parent: sum of squares %d\n", *sum);
     shared_free(squares, n * sizeof *squares);
     shared_free(sum, sizeof *sum);

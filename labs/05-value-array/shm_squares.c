@@ -180,7 +180,7 @@ static pid_t start_worker(const char *self, const char *name, double delay)
  * was done, false if it failed or we were interrupted. */
 static bool wait_for_worker(struct squares_shm *shm, pid_t worker)
 {
-    const struct timespec tick = {0, 10 * 1000 * 1000};
+    const struct timespec tick = {0, 10000000L}; /* 10 ms */
     while (!interrupted) {
         if (worker > 0) {
             int status;
@@ -255,8 +255,8 @@ int main(int argc, char *argv[])
     double delay = -1; /* -1: not given */
     /* The pid in the default name: two runs at once never collide. */
     char default_name[SQUARES_SHM_NAME_MAX + 1];
-    if (snprintf(default_name, sizeof default_name, "%s%ld",
-                 SQUARES_SHM_PREFIX, (long)getpid()) < 0)
+    if (snprintf(default_name, sizeof default_name, "%s%ld", SQUARES_SHM_PREFIX,
+                 (long)getpid()) < 0)
         die("snprintf");
     const char *name = default_name;
     int opt;
@@ -291,9 +291,8 @@ int main(int argc, char *argv[])
     memcpy(shm->numbers, numbers, n * sizeof numbers[0]);
 
     char text[NUMBERS_TEXT];
-    printf("owner: pid %ld created %s (%zu bytes) holding %s\n",
-           (long)getpid(), name, sizeof *shm,
-           numbers_format(text, sizeof text, numbers, n));
+    printf("owner: pid %ld created %s (%zu bytes) holding %s\n", (long)getpid(),
+           name, sizeof *shm, numbers_format(text, sizeof text, numbers, n));
     pid_t worker = -1;
     if (wait_mode) {
         printf("owner: ready: waiting for a worker; in another terminal run"

@@ -99,8 +99,7 @@ int main(int argc, char *argv[])
 
     char text[NUMBERS_TEXT];
     printf("worker: wrote squares %s and their sum %d\n",
-           numbers_format(text, sizeof text, shm->squares, (size_t)count),
-           sum);
+           numbers_format(text, sizeof text, shm->squares, (size_t)count), sum);
     if (munmap(shm, sizeof *shm) == -1)
         die("munmap");
     return EXIT_SUCCESS;

@@ -25,10 +25,10 @@ struct squares_shm {
      * squares written before it (lock-free atomics work across processes:
      * they are plain instructions on the shared memory). */
     atomic_int done;
-    int count;                  /* how many numbers, 1..NUMBERS_MAX */
-    int numbers[NUMBERS_MAX];   /* written by the owner */
-    int squares[NUMBERS_MAX];   /* Array('i', count): written by the worker */
-    int sum;                    /* Value('i'): written by the worker */
+    int count;                /* how many numbers, 1..NUMBERS_MAX */
+    int numbers[NUMBERS_MAX]; /* written by the owner */
+    int squares[NUMBERS_MAX]; /* Array('i', count): written by the worker */
+    int sum;                  /* Value('i'): written by the worker */
 };
 
 #endif

@@ -41,8 +41,8 @@ static void square_list(const int *numbers, size_t n)
         result[result_len++] = numbers[i] * numbers[i];
     char text[NUMBERS_TEXT];
     printf("child: pid %ld, result at %p holds %s\n", (long)getpid(),
-           (void *)result, numbers_format(text, sizeof text, result,
-                                          result_len));
+           (void *)result,
+           numbers_format(text, sizeof text, result, result_len));
 }
 
 int main(int argc, char *argv[])

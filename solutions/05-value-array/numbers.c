@@ -31,10 +31,10 @@ const char *numbers_format(char *buf, size_t size, const int *v, size_t n)
     /* snprintf never writes past size; a list too long is cut short. */
     size_t used = 0;
     for (size_t i = 0; i <= n && used < size; i++) {
-        int w = i < n ? snprintf(buf + used, size - used, "%s%d",
-                                 i == 0 ? "[" : ", ", v[i])
-                      : snprintf(buf + used, size - used, "%s]",
-                                 n == 0 ? "[" : "");
+        int w =
+            i < n ? snprintf(buf + used, size - used, "%s%d",
+                             i == 0 ? "[" : ", ", v[i])
+                  : snprintf(buf + used, size - used, "%s]", n == 0 ? "[" : "");
         if (w < 0)
             break;
         used += (size_t)w;

@@ -141,8 +141,8 @@ static struct squares_shm *create_object(const char *name)
     remember_object(name);
     if (ftruncate(fd, (off_t)sizeof(struct squares_shm)) == -1)
         die("ftruncate");
-    struct squares_shm *shm = mmap(NULL, sizeof *shm, PROT_READ | PROT_WRITE,
-                                   MAP_SHARED, fd, 0);
+    struct squares_shm *shm =
+        mmap(NULL, sizeof *shm, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (shm == MAP_FAILED)
         die("mmap");
     if (close(fd) == -1)
@@ -215,7 +215,7 @@ static pid_t start_worker(const char *self, const char *name, double delay)
  * was done, false if it failed or we were interrupted. */
 static bool wait_for_worker(struct squares_shm *shm, pid_t worker)
 {
-    const struct timespec tick = {0, 10 * 1000 * 1000};
+    const struct timespec tick = {0, 10000000L}; /* 10 ms */
     while (!interrupted) {
         if (worker > 0) {
             int status;
@@ -290,8 +290,8 @@ int main(int argc, char *argv[])
     double delay = -1; /* -1: not given */
     /* The pid in the default name: two runs at once never collide. */
     char default_name[SQUARES_SHM_NAME_MAX + 1];
-    if (snprintf(default_name, sizeof default_name, "%s%ld",
-                 SQUARES_SHM_PREFIX, (long)getpid()) < 0)
+    if (snprintf(default_name, sizeof default_name, "%s%ld", SQUARES_SHM_PREFIX,
+                 (long)getpid()) < 0)
         die("snprintf");
     const char *name = default_name;
     int opt;
@@ -326,9 +326,8 @@ int main(int argc, char *argv[])
     memcpy(shm->numbers, numbers, n * sizeof numbers[0]);
 
     char text[NUMBERS_TEXT];
-    printf("owner: pid %ld created %s (%zu bytes) holding %s\n",
-           (long)getpid(), name, sizeof *shm,
-           numbers_format(text, sizeof text, numbers, n));
+    printf("owner: pid %ld created %s (%zu bytes) holding %s\n", (long)getpid(),
+           name, sizeof *shm, numbers_format(text, sizeof text, numbers, n));
     pid_t worker = -1;
     if (wait_mode) {
         printf("owner: ready: waiting for a worker; in another terminal run"

@@ -61,8 +61,8 @@ static struct squares_shm *attach_object(const char *name)
                       sizeof(struct squares_shm));
         exit(EXIT_FAILURE);
     }
-    struct squares_shm *shm = mmap(NULL, sizeof *shm, PROT_READ | PROT_WRITE,
-                                   MAP_SHARED, fd, 0);
+    struct squares_shm *shm =
+        mmap(NULL, sizeof *shm, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (shm == MAP_FAILED)
         die("mmap");
     if (close(fd) == -1)
@@ -124,8 +124,7 @@ int main(int argc, char *argv[])
 
     char text[NUMBERS_TEXT];
     printf("worker: wrote squares %s and their sum %d\n",
-           numbers_format(text, sizeof text, shm->squares, (size_t)count),
-           sum);
+           numbers_format(text, sizeof text, shm->squares, (size_t)count), sum);
     if (munmap(shm, sizeof *shm) == -1)
         die("munmap");
     return EXIT_SUCCESS;

@@ -41,11 +41,11 @@
 
 struct copy {
     pid_t pid;
-    int fd;          /* read end of its stdout, -1 at end of file */
+    int fd; /* read end of its stdout, -1 at end of file */
     char buf[LINE_MAX_LEN];
-    size_t len;      /* bytes of buf holding a partial line */
+    size_t len; /* bytes of buf holding a partial line */
     bool ready;
-    char name[256];  /* from its ready line */
+    char name[256]; /* from its ready line */
     int status;
     bool ended, killed;
 };
@@ -145,8 +145,7 @@ static void report(int k, int status)
         printf("drive: copy %d exited with status %d\n", k,
                WEXITSTATUS(status));
     else if (WIFSIGNALED(status))
-        printf("drive: copy %d was killed by signal %d\n", k,
-               WTERMSIG(status));
+        printf("drive: copy %d was killed by signal %d\n", k, WTERMSIG(status));
 }
 
 int main(int argc, char *argv[])
@@ -240,7 +239,7 @@ int main(int argc, char *argv[])
                 c[k].killed = true;
                 break;
             }
-            const struct timespec tick = {0, 5 * 1000 * 1000};
+            const struct timespec tick = {0, 5000000L};
             (void)nanosleep(&tick, NULL);
         }
         if (!c[k].killed)
