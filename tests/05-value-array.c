@@ -304,15 +304,13 @@ static const char *test_name(const char *what)
 }
 
 /* The word starting with '/' after prefix in the first line containing
- * prefix; "" if none. */
-static const char *name_after(const char *text, const char *prefix, char *buf,
-                              size_t size)
+ * prefix, into buf[64]; "" if none. */
+static const char *name_after(const char *text, const char *prefix, char *buf)
 {
     buf[0] = '\0';
     const char *p = strstr(text, prefix);
     if (p != NULL)
         sscanf(p + strlen(prefix), "%63[^ \n,:]", buf);
-    (void)size;
     return buf;
 }
 
@@ -342,8 +340,8 @@ Test(lab05_shm, a_separate_program_fills_the_named_object)
               r->out);
     cr_assert_neq(owner, worker, "Owner and worker must be two processes.");
     char created[64], attached[64];
-    name_after(r->out, " created ", created, sizeof created);
-    name_after(r->out, " attached ", attached, sizeof attached);
+    name_after(r->out, " created ", created);
+    name_after(r->out, " attached ", attached);
     cr_assert(created[0] == '/' && strcmp(created, attached) == 0,
               "The worker should attach the object the owner created "
               "(created '%s', attached '%s').",
@@ -365,8 +363,8 @@ Test(lab05_shm, two_owners_at_once_and_workers_started_by_hand)
         RUN("drive", "-c", "2", "-w", "--", "shm_squares", "-w");
     expect_clean_exit(r, "the test driver itself failed");
     char one[64], two[64];
-    name_after(r->out, "drive: copy 1 ready on ", one, sizeof one);
-    name_after(r->out, "drive: copy 2 ready on ", two, sizeof two);
+    name_after(r->out, "drive: copy 1 ready on ", one);
+    name_after(r->out, "drive: copy 2 ready on ", two);
     cr_assert(one[0] == '/' && two[0] == '/',
               "Two copies of `shm_squares -w` were started at once; each "
               "should print an 'owner: ready: ...' line naming its object. "
@@ -421,15 +419,6 @@ static void check_interrupted(const char *sig, int signo, const char *mode,
               "signal (or exit with status %d), so that its caller knows it "
               "was interrupted. The driver saw:\n%s",
               sig, 128 + signo, r->out);
-    double after = 99;
-    const char *t = strstr(r->out, "drive: copy 1 ended ");
-    if (t != NULL)
-        sscanf(t, "drive: copy 1 ended %lf", &after);
-    cr_assert_lt(after, 2.0,
-                 "shm_squares took %.2f s to end after SIG%s: a program "
-                 "waiting for its worker should notice the signal at once "
-                 "and stop waiting. The driver saw:\n%s",
-                 after, sig, r->out);
     cr_assert(r->left_shm[0] == '\0',
               "After SIG%s, /dev/shm still held %s. The handler must not let "
               "the signal kill the program before it removes the object "
@@ -441,6 +430,15 @@ static void check_interrupted(const char *sig, int signo, const char *mode,
               "the owner must stop and reap the worker it started before it "
               "ends.",
               sig, r->left_running, r->left_zombies);
+    double after = 99;
+    const char *t = strstr(r->out, "drive: copy 1 ended ");
+    if (t != NULL)
+        sscanf(t, "drive: copy 1 ended %lf", &after);
+    cr_assert_lt(after, 2.0,
+                 "shm_squares took %.2f s to end after SIG%s: a program "
+                 "waiting for its worker should notice the signal at once "
+                 "and stop waiting. The driver saw:\n%s",
+                 after, sig, r->out);
     run_free(r);
 }
 

@@ -219,34 +219,51 @@ int main(int argc, char *argv[])
     if (sig != 0)
         acted = now();
 
+    /* For each copy: note when it ends (waitpid), and echo its output
+     * until end of file - or half a second after it ended, since a process
+     * it left running may hold the pipe open. */
     deadline = now() + END_SECONDS;
     for (int k = 0; k < copies; k++) {
-        while (pump(&c[k], k + 1, deadline))
-            ;
+        double ended_at = 0;
         for (;;) {
-            pid_t w = waitpid(c[k].pid, &c[k].status, WNOHANG);
-            if (w == -1 && errno != EINTR)
-                die("waitpid");
-            if (w == c[k].pid)
+            if (!c[k].ended) {
+                pid_t w = waitpid(c[k].pid, &c[k].status, WNOHANG);
+                if (w == -1 && errno != EINTR)
+                    die("waitpid");
+                if (w == c[k].pid) {
+                    c[k].ended = true;
+                    ended_at = now();
+                }
+            }
+            if (c[k].ended && (c[k].fd == -1 || now() > ended_at + 0.5))
                 break;
             if (now() > deadline) {
-                printf("drive: copy %d did not end within %.0f s: killed\n",
-                       k + 1, END_SECONDS);
-                if (kill(c[k].pid, SIGKILL) == -1)
-                    die("kill");
-                if (waitpid(c[k].pid, &c[k].status, 0) == -1)
-                    die("waitpid");
-                c[k].killed = true;
+                if (!c[k].ended) {
+                    printf("drive: copy %d did not end within %.0f s: "
+                           "killed\n",
+                           k + 1, END_SECONDS);
+                    if (kill(c[k].pid, SIGKILL) == -1)
+                        die("kill");
+                    if (waitpid(c[k].pid, &c[k].status, 0) == -1)
+                        die("waitpid");
+                    c[k].killed = true;
+                    ended_at = now();
+                }
                 break;
             }
-            const struct timespec tick = {0, 5000000L};
-            (void)nanosleep(&tick, NULL);
+            double until = now() + 0.02;
+            if (c[k].fd != -1) {
+                (void)pump(&c[k], k + 1, until < deadline ? until : deadline);
+            } else {
+                const struct timespec tick = {0, 5000000L};
+                (void)nanosleep(&tick, NULL);
+            }
         }
         if (!c[k].killed)
             report(k + 1, c[k].status);
         if (sig != 0)
             printf("drive: copy %d ended %.3f s after the signal\n", k + 1,
-                   now() - acted);
+                   ended_at - acted);
         if (c[k].fd != -1 && close(c[k].fd) == -1)
             die("close");
     }
