@@ -118,7 +118,7 @@ static void expect_clean_exit(const struct run_result *r, const char *todo)
               r->desc, run_how_ended(r), r->out, todo);
     cr_assert(r->signal != SIGPIPE,
               "`%s` was killed by SIGPIPE: it wrote to a pipe nobody reads, "
-              "and did not ignore the signal. Output:\n%s\nHint: TODO(03.7).",
+              "and did not ignore the signal. Output:\n%s\nHint: TODO(03.8).",
               r->desc, r->out);
     cr_assert_eq(r->exit_code, 0,
                  "`%s` %s; expected status 0. Its stderr:\n%s\nIts "
@@ -173,7 +173,7 @@ static void expect_received(const struct run_result *r, long count,
     cr_assert(strstr(r->out, eof) != NULL,
               "`%s`: expected the receiver to report '%s'. Output:\n%s\n"
               "Hint: TODO(03.6): receive until recv_msg returns 0, which "
-              "happens once the sender closed its write end (TODO 03.8) - "
+              "happens once the sender closed its write end (TODO 03.7) - "
               "no \"END\" message.",
               r->desc, eof, r->out);
     cr_assert(strstr(r->out, "sender: receiver exited with status 0") != NULL,
@@ -227,14 +227,14 @@ Test(lab03_sendrecv, lecture_messages_arrive_in_order_then_end_of_file)
     /* "END" is a message like any other: it must not end the
      * conversation. */
     r = RUN_WITH(&quick, "sendrecv", "hello", "END", "world");
-    expect_clean_exit(r, "TODO(03.6) and TODO(03.8)");
+    expect_clean_exit(r, "TODO(03.6) and TODO(03.7)");
     static const char *const words[] = {"hello", "END", "world"};
     for (int i = 0; i < 3; i++) {
         len[i] = strlen(words[i]);
         sum[i] = fnv1a(words[i], len[i]);
     }
     expect_received(r, 3, len, sum,
-                    "the end of the messages is end of file (TODO 03.8), not "
+                    "the end of the messages is end of file (TODO 03.7), not "
                     "an \"END\" sentinel: \"END\" may be a real message");
     run_free(r);
 }
@@ -260,8 +260,8 @@ Test(lab03_sendrecv, a_slow_reader_still_gets_every_byte)
 {
     /* 8 x 200 kB through a 64 KiB pipe: the sender blocks again and again
      * while the reader dawdles; nothing may be lost or reordered. */
-    struct run_result *r = RUN_WITH(&quick, "sendrecv", "-n", "8", "-s",
-                                    "200000", "-d", "0.03");
+    struct run_result *r =
+        RUN_WITH(&quick, "sendrecv", "-n", "8", "-s", "200000", "-d", "0.03");
     expect_clean_exit(r, "TODO(03.1) to TODO(03.6)");
     size_t len[8];
     uint32_t sum[8];
@@ -310,8 +310,8 @@ Test(lab03_sendrecv, a_reader_that_quits_early_gives_the_sender_epipe)
 {
     /* 50 x 64 KiB: far more than the pipe holds, so the sender is still
      * writing when the receiver closes its end after 2 messages. */
-    struct run_result *r = RUN_WITH(&quick, "sendrecv", "-n", "50", "-s",
-                                    "65536", "-q", "2");
+    struct run_result *r =
+        RUN_WITH(&quick, "sendrecv", "-n", "50", "-s", "65536", "-q", "2");
     cr_assert(!r->timed_out,
               "`%s` %s. The receiver quit after 2 messages, but the sender "
               "went on waiting: while any read end is open - the parent's "
@@ -322,21 +322,22 @@ Test(lab03_sendrecv, a_reader_that_quits_early_gives_the_sender_epipe)
     cr_assert(r->signal == 0,
               "`%s` %s: a silent death. Writing to a pipe with no reader "
               "raises SIGPIPE, which kills by default; ignore it and handle "
-              "EPIPE instead. Output:\n%s\nHint: TODO(03.7).",
+              "EPIPE instead. Output:\n%s\nHint: TODO(03.8).",
               r->desc, run_how_ended(r), r->out);
     cr_assert_eq(r->exit_code, 0,
                  "`%s` %s; expected 0: a receiver that quits is reported, "
-                 "not an error. Stderr:\n%s\nHint: TODO(03.7): errno == "
+                 "not an error. Stderr:\n%s\nHint: TODO(03.8): errno == "
                  "EPIPE means the receiver is gone.",
                  r->desc, run_how_ended(r), r->err);
     const char *gone = find_line(r->out, "the receiver is gone (EPIPE)");
     long sent = -1, total = -1;
     cr_assert(gone != NULL &&
-                  sscanf(gone, "sender: the receiver is gone (EPIPE): sent "
-                               "%ld of %ld",
+                  sscanf(gone,
+                         "sender: the receiver is gone (EPIPE): sent "
+                         "%ld of %ld",
                          &sent, &total) == 2,
               "Expected the sender to report 'sender: the receiver is gone "
-              "(EPIPE): sent K of 50'. Output:\n%s\nHint: TODO(03.7).",
+              "(EPIPE): sent K of 50'. Output:\n%s\nHint: TODO(03.8).",
               r->out);
     cr_assert(sent >= 2 && sent < 50 && total == 50,
               "The sender reports %ld of %ld sent: expected at least the 2 "
@@ -358,9 +359,9 @@ Test(lab03_sendrecv, a_reader_that_quits_early_gives_the_sender_epipe)
 Test(lab03_sendrecv, bad_arguments_are_refused_and_empty_messages_arrive)
 {
     static const char *const bad[][4] = {
-        {"sendrecv", "-n", "0", NULL},      {"sendrecv", "-s", "-1", NULL},
-        {"sendrecv", "-s", "1MB", NULL},    {"sendrecv", "-w", "0", NULL},
-        {"sendrecv", "-d", "soon", NULL},   {"sendrecv", "-n", "2", "extra"},
+        {"sendrecv", "-n", "0", NULL},    {"sendrecv", "-s", "-1", NULL},
+        {"sendrecv", "-s", "1MB", NULL},  {"sendrecv", "-w", "0", NULL},
+        {"sendrecv", "-d", "soon", NULL}, {"sendrecv", "-n", "2", "extra"},
         {"sendrecv", "-x", NULL, NULL},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -372,8 +373,7 @@ Test(lab03_sendrecv, bad_arguments_are_refused_and_empty_messages_arrive)
                   "`%s` should print a usage line on stderr; stderr was:\n%s",
                   r->desc, r->err);
         cr_assert_eq(run_count_lines(r->out, "receiver:"), 0,
-                     "`%s` started a receiver despite bad arguments.",
-                     r->desc);
+                     "`%s` started a receiver despite bad arguments.", r->desc);
         run_free(r);
     }
     /* Four 0-byte messages: a frame with length 0 is a message, not end of
@@ -491,8 +491,7 @@ Test(lab03_duplex, a_1_MiB_request_comes_back_upper_cased_either_way)
             RUN_WITH(&quick, "duplex", "-m", modes[m], "-s", "1048576");
         expect_clean_exit(r, "TODO(03.9) to TODO(03.11)");
         struct seen rep = parse_seen(r->out, "parent: reply ");
-        cr_assert(rep.count == 1 && rep.len[0] == 1048576 &&
-                      rep.sum[0] == want,
+        cr_assert(rep.count == 1 && rep.len[0] == 1048576 && rep.sum[0] == want,
                   "`%s`: expected one 1048576-byte reply with checksum "
                   "%08lx (the request in upper case). Output:\n%s\nHint: "
                   "the child must receive the whole request before replying "

@@ -21,7 +21,6 @@
  *          request comes back whole because both ends read whole frames.
  * Try:     duplex one two three; duplex -m socketpair -s 1048576
  */
-#define _DEFAULT_SOURCE /* socketpair's AF_UNIX */
 #include <ctype.h>
 #include <errno.h>
 #include <signal.h>
@@ -97,8 +96,7 @@ static int close_ends(int a, int b)
 }
 
 /* Print a request or a reply: size, checksum, and the text if short. */
-static void print_message(const char *what, long k, const char *msg,
-                          size_t len)
+static void print_message(const char *what, long k, const char *msg, size_t len)
 {
     bool text = len <= 60;
     for (size_t j = 0; j < len && text; j++)
@@ -160,8 +158,8 @@ static void ask(const struct channel *ch, char **requests, long count)
         if (got == -1)
             die("recv_msg");
         if (got == 0) {
-            fprintf(stderr, "duplex: the child closed its end without a "
-                            "reply\n");
+            (void)fprintf(stderr, "duplex: the child closed its end without a "
+                                  "reply\n");
             exit(EXIT_FAILURE);
         }
         print_message("reply", k, reply, reply_len);
@@ -170,9 +168,10 @@ static void ask(const struct channel *ch, char **requests, long count)
             upper = reply[j] == (char)toupper((unsigned char)req[j]);
         free(reply);
         if (!upper) {
-            fprintf(stderr, "duplex: reply %ld is not request %ld in upper "
-                            "case\n",
-                    k, k);
+            (void)fprintf(stderr,
+                          "duplex: reply %ld is not request %ld in upper "
+                          "case\n",
+                          k, k);
             exit(EXIT_FAILURE);
         }
     }
@@ -208,8 +207,8 @@ int main(int argc, char *argv[])
     if (size >= 0) {
         if (optind != argc)
             die_usage(USAGE, "requests and -s do not go together");
-        if ((generated = malloc((size_t)size + 1)) == NULL)
-            die("malloc");
+        if ((generated = calloc((size_t)size + 1, 1)) == NULL)
+            die("calloc");
         for (long j = 0; j < size; j++)
             generated[j] = (char)('a' + (1 + j) % 26);
         generated[size] = '\0';

@@ -23,8 +23,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define FRAME_HEADER 4           /* bytes of the length prefix */
-#define FRAME_MAX (64u << 20)    /* the longest payload we accept: 64 MiB */
+#define FRAME_HEADER 4        /* bytes of the length prefix */
+#define FRAME_MAX (64u << 20) /* the longest payload we accept: 64 MiB */
 
 /* Write all len bytes of buf to fd, however many write() calls it takes.
  * A write() may write fewer bytes than asked (a short write) or be

@@ -53,12 +53,12 @@
 
 /* What to send and how: from the command line. */
 struct plan {
-    char **words;   /* the messages, or NULL: generated ones */
-    long count;     /* how many messages */
-    size_t size;    /* bytes in each generated message */
-    double delay;   /* the receiver's wait before each message */
+    char **words;    /* the messages, or NULL: generated ones */
+    long count;      /* how many messages */
+    size_t size;     /* bytes in each generated message */
+    double delay;    /* the receiver's wait before each message */
     long quit_after; /* the receiver stops after this many (0: never) */
-    size_t piece;   /* write frames in pieces of this size (0: whole) */
+    size_t piece;    /* write frames in pieces of this size (0: whole) */
 };
 
 /* Generated message k (1, 2, ...): size lower-case letters, different for
@@ -71,8 +71,7 @@ static void fill_message(char *buf, size_t size, long k)
 
 /* Print one message: its size, its checksum, and its text if it is short
  * and printable. */
-static void print_message(const char *who, long k, const char *msg,
-                          size_t len)
+static void print_message(const char *who, long k, const char *msg, size_t len)
 {
     bool text = len <= 60;
     for (size_t j = 0; j < len && text; j++)
@@ -143,8 +142,9 @@ static int send_in_pieces(int fd, const char *msg, size_t len, size_t piece)
         unsigned char chunk[65536];
         size_t n = total - at < piece ? total - at : piece;
         for (size_t j = 0; j < n; j++, at++)
-            chunk[j] = at < FRAME_HEADER ? hdr[at]
-                                         : (unsigned char)msg[at - FRAME_HEADER];
+            chunk[j] = at < FRAME_HEADER
+                           ? hdr[at]
+                           : (unsigned char)msg[at - FRAME_HEADER];
         if (write_all(fd, chunk, n) == -1)
             return -1;
         timing_sleep(PIECE_PAUSE);
@@ -155,7 +155,7 @@ static int send_in_pieces(int fd, const char *msg, size_t len, size_t piece)
 /* The parent's side: send every message, then close the write end. */
 static void sender(int fd, const struct plan *p)
 {
-    /* TODO(03.7): A write to a pipe whose read ends are all closed raises
+    /* TODO(03.8): A write to a pipe whose read ends are all closed raises
      * SIGPIPE, and SIGPIPE's default action kills the writer on the spot,
      * without a word. Ignore it (sigaction with sa_handler = SIG_IGN): the
      * write then fails with errno EPIPE, which the loop below handles.
@@ -186,7 +186,7 @@ static void sender(int fd, const struct plan *p)
         int rc = p->piece != 0 ? send_in_pieces(fd, msg, len, p->piece)
                                : send_msg(fd, msg, len);
         if (rc == -1) {
-            /* TODO(03.7), continued: if the send failed with errno EPIPE,
+            /* TODO(03.8), continued: if the send failed with errno EPIPE,
              * the receiver is gone: print
              *   "sender: the receiver is gone (EPIPE): sent <k-1> of <n>"
              * and stop sending (break). Any other error is fatal. */
@@ -207,7 +207,7 @@ static void sender(int fd, const struct plan *p)
     free(buf);
     printf("sender: %ld messages, %zu bytes sent; closing the write end\n",
            sent, bytes);
-    /* TODO(03.8): Close the write end. This is how the receiver learns
+    /* TODO(03.7): Close the write end. This is how the receiver learns
      * that there is nothing more: once no write end is open, its read()
      * returns 0 (end of file) - instead of Python's "END" message. */
     /* BEGIN SOLUTION */
@@ -312,12 +312,10 @@ int main(int argc, char *argv[])
     if (waitpid(child, &status, 0) == -1)
         die("waitpid");
     if (WIFEXITED(status)) {
-        printf("sender: receiver exited with status %d\n",
-               WEXITSTATUS(status));
+        printf("sender: receiver exited with status %d\n", WEXITSTATUS(status));
         return WEXITSTATUS(status) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
     }
     if (WIFSIGNALED(status))
-        printf("sender: receiver was killed by signal %d\n",
-               WTERMSIG(status));
+        printf("sender: receiver was killed by signal %d\n", WTERMSIG(status));
     return EXIT_FAILURE;
 }
