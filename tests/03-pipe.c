@@ -117,8 +117,10 @@ static void expect_clean_exit(const struct run_result *r, const char *todo)
               "Output so far:\n%s\nHint: %s",
               r->desc, run_how_ended(r), r->out, todo);
     cr_assert(r->signal != SIGPIPE,
-              "`%s` was killed by SIGPIPE: it wrote to a pipe nobody reads, "
-              "and did not ignore the signal. Output:\n%s\nHint: TODO(03.8).",
+              "`%s` was killed by SIGPIPE: it wrote to a pipe nobody reads "
+              "any more, and did not ignore the signal. Output:\n%s\nHint: "
+              "does the receiver read until end of file (TODO 03.6)? And "
+              "ignore SIGPIPE, handle EPIPE (TODO 03.8).",
               r->desc, r->out);
     cr_assert_eq(r->exit_code, 0,
                  "`%s` %s; expected status 0. Its stderr:\n%s\nIts "
