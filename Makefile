@@ -7,6 +7,7 @@
 #   make run LAB=03 [PROG=name] [ARGS="..."]   build and run your program
 #   make tsan / asan  the tests against the references built with
 #                     ThreadSanitizer / AddressSanitizer+UBSan
+#   make valgrind     the tests with every reference run under valgrind
 #   make audit        check every lab against the lab contract
 #   make mutants      check that each lab's tests catch its plausible wrong
 #                     answers (tests/mutants/)
@@ -56,7 +57,7 @@ VARIANTS := ref student tsan asan
 MAIN_RE  := ^int main[(]
 
 .DEFAULT_GOAL := all
-.PHONY: all deps test test-run check run tsan asan audit mutants starters handouts \
+.PHONY: all deps test test-run check run tsan asan valgrind audit mutants starters handouts \
         format lint clean help programs
 .DELETE_ON_ERROR:
 
@@ -158,6 +159,11 @@ asan: deps
 	@$(MAKE) --no-print-directory $(foreach l,$(LABS),asan-$(l)) $(TEST_BIN)
 	@KIT_SANITIZER=asan ASAN_OPTIONS="detect_leaks=1 exitcode=66" UBSAN_OPTIONS="print_stacktrace=1" \
 	  bash tests/tools/run-tests.sh $(BUILD)/asan 5 '*' "all labs, references under AddressSanitizer+UBSan"
+
+# The reference programs under valgrind (memcheck, leaks, children too).
+valgrind: deps
+	@$(MAKE) --no-print-directory $(foreach l,$(LABS),ref-$(l)) $(TEST_BIN)
+	@KIT_VALGRIND=1 bash tests/tools/run-tests.sh $(BUILD)/ref 20 '*' "all labs, references under valgrind"
 
 audit: deps
 	@$(MAKE) --no-print-directory $(TEST_BIN)

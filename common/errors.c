@@ -78,9 +78,6 @@ void die_usage(const char *usage, const char *fmt, ...)
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    /* The analyzer cannot see that va_start initialised ap (a false
-     * positive of clang-analyzer-valist in clang 14). */
-    // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized)
     int n = vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (n < 0)

@@ -240,19 +240,27 @@ Test(lab01_threads, count_is_checked_and_64_threads_run)
 
 /* ---- sleeps --------------------------------------------------------- */
 
-/* The pids the task lines report, in order of task number; count found. */
-static int task_pids(const char *out, int tasks, long *pids)
+/* Run four 0.1 s tasks in mode; return main's pid and each task's pid
+ * (from its "task k: start ... (pid N)" line). */
+static struct run_result *task_pids(const char *mode, const char *todo,
+                                    long *main_pid, long pids[4])
 {
-    int found = 0;
-    for (int k = 1; k <= tasks; k++) {
+    struct run_result *r =
+        RUN("sleeps", "-m", mode, "0.1", "0.1", "0.1", "0.1");
+    expect_clean_exit(r, todo);
+    cr_assert_eq(sscanf(r->out, "main: pid %ld", main_pid), 1,
+                 "No 'main: pid N' line first. Output:\n%s", r->out);
+    for (int k = 1; k <= 4; k++) {
         char want[32];
         snprintf(want, sizeof want, "task %d: start", k);
-        const char *p = line_starting(out, want);
-        if (p != NULL &&
-            sscanf(strstr(p, "(pid "), "(pid %ld)", &pids[k - 1]) == 1)
-            found++;
+        const char *p = line_starting(r->out, want);
+        const char *pid = p != NULL ? strstr(p, "(pid ") : NULL;
+        cr_assert(pid != NULL && sscanf(pid, "(pid %ld)", &pids[k - 1]) == 1,
+                  "Expected a line 'task %d: start ... (pid N)' in mode %s. "
+                  "Output:\n%s\nHint: %s.",
+                  k, mode, r->out, todo);
     }
-    return found;
+    return r;
 }
 
 /* Run serially, then in mode; the parallel run must take at least the
@@ -306,16 +314,9 @@ Test(lab01_sleeps, threads_run_at_the_same_time)
 
 Test(lab01_sleeps, each_process_task_has_its_own_pid)
 {
+    long main_pid, pids[4];
     struct run_result *r =
-        RUN("sleeps", "-m", "processes", "0.1", "0.1", "0.1", "0.1");
-    expect_clean_exit(r, "TODO(01.5)");
-    long main_pid = 0, pids[4];
-    sscanf(r->out, "main: pid %ld", &main_pid);
-    cr_assert_eq(
-        task_pids(r->out, 4, pids), 4,
-        "Expected a 'task k: start ... (pid N)' line for each of 4 tasks. "
-        "Output:\n%s\nHint: TODO(01.5).",
-        r->out);
+        task_pids("processes", "TODO(01.5)", &main_pid, pids);
     for (int i = 0; i < 4; i++) {
         cr_assert_neq(pids[i], main_pid,
                       "Task %d ran in main's process (pid %ld): each task must "
@@ -332,16 +333,8 @@ Test(lab01_sleeps, each_process_task_has_its_own_pid)
 
 Test(lab01_sleeps, thread_tasks_share_main_pid)
 {
-    struct run_result *r =
-        RUN("sleeps", "-m", "threads", "0.1", "0.1", "0.1", "0.1");
-    expect_clean_exit(r, "TODO(01.6)");
-    long main_pid = 0, pids[4];
-    sscanf(r->out, "main: pid %ld", &main_pid);
-    cr_assert_eq(
-        task_pids(r->out, 4, pids), 4,
-        "Expected a 'task k: start ... (pid N)' line for each of 4 tasks. "
-        "Output:\n%s\nHint: TODO(01.6).",
-        r->out);
+    long main_pid, pids[4];
+    struct run_result *r = task_pids("threads", "TODO(01.6)", &main_pid, pids);
     for (int i = 0; i < 4; i++)
         cr_assert_eq(pids[i], main_pid,
                      "Task %d reported pid %ld, main is %ld: threads share the "

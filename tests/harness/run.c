@@ -250,6 +250,17 @@ static bool sink_read(struct sink *s)
 
 static bool has_sanitizer_report(const char *err)
 {
+    /* valgrind's reports are lines starting "==PID== " (with --quiet it
+     * prints nothing else). */
+    for (const char *p = strstr(err, "=="); p != NULL;
+         p = strstr(p + 2, "==")) {
+        const char *q = p + 2;
+        while (*q >= '0' && *q <= '9')
+            q++;
+        if (q > p + 2 && strncmp(q, "== ", 3) == 0 &&
+            (p == err || p[-1] == '\n'))
+            return true;
+    }
     static const char *const marks[] = {
         "WARNING: ThreadSanitizer", "ERROR: AddressSanitizer",
         "ERROR: LeakSanitizer",     "runtime error:",
@@ -286,7 +297,24 @@ static void exec_child(const char *path, const char *const argv[], int in,
     if (dup2(in, STDIN_FILENO) == -1 || dup2(out, STDOUT_FILENO) == -1 ||
         dup2(err, STDERR_FILENO) == -1)
         _exit(127);
-    execv(path, (char *const *)argv);
+    /* make valgrind: run the program under memcheck, children too. */
+    if (getenv("KIT_VALGRIND") != NULL) {
+        const char *vg[RUN_MAX_ARGS + 8] = {"valgrind",
+                                            "--quiet",
+                                            "--error-exitcode=66",
+                                            "--leak-check=full",
+                                            "--errors-for-leak-kinds=definite",
+                                            "--trace-children=yes",
+                                            "--child-silent-after-fork=no",
+                                            path};
+        size_t n = 8;
+        for (size_t i = 1; argv[i] != NULL && n < RUN_MAX_ARGS + 7; i++)
+            vg[n++] = argv[i];
+        vg[n] = NULL;
+        execvp("valgrind", (char *const *)vg);
+    } else {
+        execv(path, (char *const *)argv);
+    }
     static const char msg[] = "run_program: exec failed\n";
     ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
     (void)ignored;

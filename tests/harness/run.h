@@ -21,7 +21,9 @@
  * Environment: KIT_BIN_ROOT (default "build/ref") selects which build is
  * tested (reference, student, tsan, asan); KIT_TIMEOUT_SCALE (default 1)
  * multiplies every timeout, for slow sanitizer builds; KIT_SANITIZER
- * ("tsan", "asan") says which sanitizer the programs were built with.
+ * ("tsan", "asan") says which sanitizer the programs were built with;
+ * KIT_VALGRIND (any value) runs every program under valgrind's memcheck,
+ * whose reports count like a sanitizer's.
  *
  * Typical use, with LAB defined at the top of the test file:
  *
@@ -37,6 +39,7 @@
 
 #define RUN_OUTPUT_CAP (8u << 20) /* bytes kept per stream; more is dropped */
 #define RUN_DEFAULT_TIMEOUT 10.0  /* seconds, before KIT_TIMEOUT_SCALE */
+#define RUN_MAX_ARGS 64           /* arguments passed on under valgrind */
 
 struct run_opts {
     double timeout;       /* seconds; 0 means RUN_DEFAULT_TIMEOUT */

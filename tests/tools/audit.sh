@@ -57,7 +57,8 @@ for dir in labs/[0-9][0-9]-*/; do
     make --no-print-directory -s "ref-$lab" >/dev/null 2>&1 || { say FAIL "reference does not compile"; continue; }
 
     KIT_TAP_OUT=build/audit/$lab-starter.tap bash tests/tools/run-tests.sh build/student 1 "lab$num*" "starter" >build/audit/$lab-starter.log 2>&1
-    total=$(grep -c -E '^(not )?ok ' "build/audit/$lab-starter.tap" 2>/dev/null || echo 0)
+    total=$(grep -c -E "^(not )?ok " "build/audit/$lab-starter.tap" 2>/dev/null)
+    total=${total:-0}
     if [ "$total" -eq 0 ]; then
         say FAIL "lab has no tests (no Criterion suite named lab$num*)"
         continue

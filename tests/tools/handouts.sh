@@ -12,7 +12,9 @@
 #
 # The block is replaced with the command a student types and what
 # build/ref/NN-name/hello -n 3 printed (stdout and stderr, as on a
-# terminal), plus the exit status when it is not 0. Programs must be built
+# terminal), plus the exit status when it is not 0. A marker may end with
+# a pipeline, `<!-- run: tree -d 2 | grep born -->`: the output goes
+# through it (run by bash in the kit's top folder). Programs must be built
 # first (make handouts does that).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -34,19 +36,23 @@ for lab in "${labs[@]}"; do
         fi
         expect_block=0
         printf '%s\n' "$line" >>"$out"
-        if [[ $line =~ ^\<!--\ run:\ ([^ ]+)(\ (.*))?\ --\>$ ]]; then
-            prog=${BASH_REMATCH[1]} args=${BASH_REMATCH[3]}
+        if [[ $line =~ ^\<!--\ run:\ ([^ |]+)(\ ([^|]*[^ |]))?(\ \|\ (.*))?\ --\>$ ]]; then
+            prog=${BASH_REMATCH[1]} args=${BASH_REMATCH[3]} pipeline=${BASH_REMATCH[5]}
+            shown="\$ make run PROG=$prog"
+            [ -n "$args" ] && shown+=" ARGS=\"$args\""
+            [ -n "$pipeline" ] && shown+=" | $pipeline"
             {
                 echo '```text'
-                if [ -n "$args" ]; then
-                    echo "\$ make run PROG=$prog ARGS=\"$args\""
-                else
-                    echo "\$ make run PROG=$prog"
-                fi
+                echo "$shown"
                 # word splitting of $args is wanted: it holds the arguments
                 # shellcheck disable=SC2086
-                timeout 120 "build/ref/$lab/$prog" $args 2>&1
-                rc=$?
+                if [ -n "$pipeline" ]; then
+                    timeout 120 "build/ref/$lab/$prog" $args 2>&1 | bash -c "$pipeline"
+                    rc=${PIPESTATUS[0]}
+                else
+                    timeout 120 "build/ref/$lab/$prog" $args 2>&1
+                    rc=$?
+                fi
                 [ $rc -ne 0 ] && echo "[exit status $rc]"
                 echo '```'
             } >>"$out"

@@ -34,10 +34,13 @@ fi
 
 # Where the system allows it (root, or user namespaces): a PID namespace,
 # so that nothing a program leaves behind outlives the run, and a private
-# /dev/shm, so that runs side by side (two students graded at once, two
+# /dev/shm and /tmp, so that runs side by side (two students graded at once, two
 # developers) neither see nor remove each other's shared-memory objects.
 sandbox=()
-private_shm='mount -t tmpfs -o mode=1777,size=512m kit-shm /dev/shm && exec "$@"'
+# A private /tmp too: Criterion's runner listens on /tmp/criterion_<pid>.sock,
+# and in a fresh PID namespace every runner is pid 1.
+private_shm='mount -t tmpfs -o mode=1777,size=512m kit-shm /dev/shm &&
+    mount -t tmpfs -o mode=1777,size=512m kit-tmp /tmp && exec "$@"'
 if unshare --pid --fork --kill-child --mount-proc bash -c "$private_shm" _ true 2>/dev/null; then
     sandbox=(unshare --pid --fork --kill-child --mount-proc bash -c "$private_shm" _)
 elif unshare --pid --fork --kill-child --mount-proc true 2>/dev/null; then

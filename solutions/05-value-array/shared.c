@@ -1,0 +1,162 @@
+/*
+ * shared.c - Python's Value('i') and Array('i', 4) in C: memory that a
+ * parent and its child really share.
+ *
+ * Python:  result = Array('i', 4); square_sum = Value('i'); a Process
+ *          writes the squares of [1, 2, 3, 4] into result and adds them to
+ *          square_sum.value; after join() the parent prints
+ *          [1, 4, 9, 16] and 30.
+ * C:       mmap(MAP_SHARED | MAP_ANONYMOUS) before fork(): the child
+ *          inherits the mapping itself, not a copy of it, so both
+ *          processes read and write the same physical pages. One int is
+ *          the Value, an array of ints is the Array.
+ *
+ * Usage:   shared [-p] [-d seconds] [number...]   (default: 1 2 3 4)
+ *          -p          map the memory MAP_PRIVATE instead, to compare
+ *          -d seconds  the child works this long before it writes, 0..10
+ *                      (default 0)
+ *
+ * Observe: the parent sees the child's squares only after waitpid(); with
+ *          -p it sees zeros again, as cow saw an empty list.
+ * Try:     shared -d 1 (the parent waits); shared -p
+ */
+/* MAP_ANONYMOUS is not in POSIX 2008. */
+#define _DEFAULT_SOURCE /* NOLINT(bugprone-reserved-identifier) */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "errors.h"
+#include "numbers.h"
+#include "timing.h"
+
+#define USAGE "[-p] [-d seconds] [number...]"
+
+/* Return size bytes of zeroed memory that a child forked afterwards
+ * shares with us (shared true) or gets its own copy of (shared false).
+ * Release it with shared_free(). Exits with a message on failure. */
+static void *shared_alloc(size_t size, bool shared)
+{
+    /* TODO(05.2): Map size bytes of anonymous memory (no file behind it)
+     * with mmap(): readable and writable, MAP_SHARED | MAP_ANONYMOUS when
+     * shared is true, MAP_PRIVATE | MAP_ANONYMOUS when it is false. The
+     * pages come zeroed. mmap reports failure with MAP_FAILED, not NULL.
+     * Hint: mmap(NULL, size, PROT_READ | PROT_WRITE, flags, -1, 0) */
+    /* BEGIN SOLUTION */
+    int flags = (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS;
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, flags, -1, 0);
+    if (p == MAP_FAILED)
+        die("mmap");
+    return p;
+    /* END SOLUTION */
+    /* STARTER
+    (void)shared;
+    void *p = calloc(1, size); // ordinary heap memory: not shared
+    if (p == NULL)
+        die("calloc");
+    return p;
+    STARTER */
+}
+
+/* Give back memory from shared_alloc(p's size). */
+static void shared_free(void *p, size_t size)
+{
+    /* TODO(05.2): unmap it with munmap(). */
+    /* BEGIN SOLUTION */
+    if (munmap(p, size) == -1)
+        die("munmap");
+    /* END SOLUTION */
+    /* STARTER
+    (void)size;
+    free(p);
+    STARTER */
+}
+
+/* The child's task, as in the lecture: each square goes into the Array,
+ * and is added to the Value. */
+static void square_list(const int *numbers, size_t n, int *squares, int *sum)
+{
+    for (size_t i = 0; i < n; i++) {
+        squares[i] = numbers[i] * numbers[i];
+        *sum += squares[i];
+    }
+}
+
+int main(int argc, char *argv[])
+{
+    errors_set_progname(argv[0]);
+    bool shared = true;
+    double delay = 0;
+    int opt;
+    while ((opt = getopt(argc, argv, "pd:")) != -1) {
+        switch (opt) {
+        case 'p':
+            shared = false;
+            break;
+        case 'd':
+            delay = arg_double(optarg, 0, 10, "seconds", USAGE);
+            break;
+        default:
+            die_bad_option(USAGE);
+        }
+    }
+    int numbers[NUMBERS_MAX];
+    size_t n = numbers_parse(argc, argv, optind, numbers, USAGE);
+
+    /* Value('i') and Array('i', n): made before fork, so that the child
+     * inherits them. */
+    int *sum = shared_alloc(sizeof *sum, shared);
+    int *squares = shared_alloc(n * sizeof *squares, shared);
+
+    char text[NUMBERS_TEXT];
+    printf("parent: pid %ld, squaring %s in a child, memory %s\n",
+           (long)getpid(), numbers_format(text, sizeof text, numbers, n),
+           shared ? "MAP_SHARED" : "MAP_PRIVATE");
+    if (fflush(stdout) == EOF)
+        die("fflush");
+
+    pid_t child;
+    if ((child = fork()) == -1)
+        die("fork");
+    if (child == 0) {
+        timing_sleep(delay); /* a task that takes a while */
+        square_list(numbers, n, squares, sum);
+        printf("child: pid %ld wrote squares %s and their sum %d\n",
+               (long)getpid(), numbers_format(text, sizeof text, squares, n),
+               *sum);
+        if (fflush(stdout) == EOF)
+            die_child("fflush");
+        _exit(EXIT_SUCCESS);
+    }
+
+    /* TODO(05.3): Wait for the child with waitpid() BEFORE reading what it
+     * wrote: until it has ended, the squares may not be there yet. Print
+     *     parent: child <pid> exited with status <n>
+     * and, if it did not exit with status 0, stop with exit status 1.
+     * Hint: try `shared -d 1` - what does a parent that does not wait see? */
+    /* BEGIN SOLUTION */
+    int status;
+    if (waitpid(child, &status, 0) == -1)
+        die("waitpid");
+    if (WIFEXITED(status))
+        printf("parent: child %ld exited with status %d\n", (long)child,
+               WEXITSTATUS(status));
+    else if (WIFSIGNALED(status))
+        printf("parent: child %ld was killed by signal %d\n", (long)child,
+               WTERMSIG(status));
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        exit(EXIT_FAILURE);
+    /* END SOLUTION */
+
+    printf("parent: result %s\n",
+           numbers_format(text, sizeof text, squares, n));
+    printf("parent: sum of squares %d\n", *sum);
+    shared_free(squares, n * sizeof *squares);
+    shared_free(sum, sizeof *sum);
+    return EXIT_SUCCESS;
+}
