@@ -75,7 +75,8 @@ box_detect() {
         box_ns=(unshare --pid --fork --kill-child --mount-proc)
         echo "grade: note: no private /dev/shm and /tmp: leftovers are removed by owner." >&2
     else
-        echo "grade: WARNING: no PID namespace: leftover processes are killed by uid." >&2
+        echo "grade: WARNING: no PID namespace: leftover processes are killed by" \
+             "$([ $box_root -eq 1 ] && echo "the box's uid" || echo "the test harness only (its descendants)")." >&2
     fi
     if [ $box_root -eq 1 ] && ! command -v setpriv >/dev/null; then
         echo "grade: setpriv (util-linux) is needed to compile as the box's user" >&2

@@ -13,6 +13,6 @@ GRADE_OUT ?= $(BUILD)/grade
 .PHONY: grade
 grade: deps
 	@$(if $(SUBMISSIONS),,$(error Say where the submissions are: make grade SUBMISSIONS=DIR))
-	@$(MAKE) --no-print-directory $(TEST_BIN) $(BUILD)/lib/plain/libkit.a
+	@$(MAKE) --no-print-directory -s $(TEST_BIN) $(BUILD)/lib/plain/libkit.a
 	@bash tests/grade/grade.sh -j $(or $(JOBS),1) $(if $(FRESH),--fresh) \
 	  $(if $(GRADE_LABS),--labs "$(GRADE_LABS)") "$(SUBMISSIONS)" "$(GRADE_OUT)"
