@@ -4,7 +4,8 @@
  * behaved submissions (a fork bomb, a deadlock, an output flood, a fake
  * "Synthesis: ... Passing" printer that also tries to rewrite the kit, one
  * that does not compile, one that exits 0 early, one that hands in a single
- * file). Every score and every reason must be what
+ * file, one that runs the reference binary instead of its own code). Every
+ * score and every reason must be what
  * tests/grade/sample/EXPECTED says, and the kit must come out unchanged.
  *
  * The submissions run only inside grade.sh's box, never in this process.

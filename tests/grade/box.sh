@@ -26,7 +26,8 @@ GRADE_MEM=${GRADE_MEM:-1073741824}  # bytes of memory per box
 GRADE_FSIZE=${GRADE_FSIZE:-67108864} # largest file a program may write
 GRADE_OUTPUT_CAP=${GRADE_OUTPUT_CAP:-1048576} # output kept per stream
 
-box_root=0 box_cg=none box_pids_dir="" box_mem_dir="" box_ns=()
+box_root=0 box_cg=none box_pids_dir="" box_mem_dir="" box_ns=() box_private=0
+box_hide=() # folders the submission must not see (set by grade.sh)
 
 # Find out once what this machine offers; print what is missing.
 box_detect() {
@@ -70,11 +71,13 @@ box_detect() {
     local private='mount -t tmpfs -o mode=1777,size=256m kit-shm /dev/shm &&
         mount -t tmpfs -o mode=1777,size=256m kit-tmp /tmp && exec "$@"'
     if unshare --pid --fork --kill-child --mount-proc bash -c "$private" _ true 2>/dev/null; then
-        box_ns=(unshare --pid --fork --kill-child --mount-proc bash -c "$private" _)
+        box_private=1
     elif unshare --pid --fork --kill-child --mount-proc true 2>/dev/null; then
         box_ns=(unshare --pid --fork --kill-child --mount-proc)
         echo "grade: note: no private /dev/shm and /tmp: leftovers are removed by owner." >&2
+        echo "grade: WARNING: submissions can read solutions/ and build/ref/ (and run them)." >&2
     else
+        echo "grade: WARNING: submissions can read solutions/ and build/ref/ (and run them)." >&2
         echo "grade: WARNING: no PID namespace: leftover processes are killed by" \
              "$([ $box_root -eq 1 ] && echo "the box's uid" || echo "the test harness only (its descendants)")." >&2
     fi
@@ -178,6 +181,22 @@ box_run() {
     local uid mem_rlimit=()
     uid=$(box_uid "$slot")
     [ -z "$box_mem_dir" ] && mem_rlimit=(--as="$((GRADE_MEM * 4))")
+    if [ $box_private -eq 1 ]; then
+        # A mount namespace: private /dev/shm and /tmp, and an empty
+        # read-only tmpfs over every folder in box_hide (the reference
+        # solutions and binaries, the other submissions).
+        # (Hidden first: the new /tmp hides what was under it anyway.)
+        # A mount that fails is the box's fault: status 125, not graded.
+        local script="" p
+        for p in "${box_hide[@]}"; do
+            case $p/ in /tmp/* | /dev/shm/*) continue ;; esac
+            script+="mount -t tmpfs -o ro,size=4k,mode=555 kit-hidden $(printf '%q' "$p") && "
+        done
+        script+="mount -t tmpfs -o mode=1777,size=256m kit-shm /dev/shm &&
+            mount -t tmpfs -o mode=1777,size=256m kit-tmp /tmp || exit 125"
+        box_ns=(unshare --pid --fork --kill-child --mount-proc bash -c "$script"'
+            exec "$@"' _)
+    fi
     (
         if [ $box_cg != none ]; then
             echo "$BASHPID" >"$box_pids_dir/slot$slot/cgroup.procs" || exit 125

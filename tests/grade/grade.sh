@@ -112,7 +112,21 @@ for lab in "${labs[@]}"; do
 done
 [ $bad -eq 0 ] || { echo "grade: fix the rubric first (make audit shows it too)" >&2; exit 2; }
 
+case $out/ in "$subs"/*)
+    echo "grade: OUT ($out) must not be inside SUBMISSIONS ($subs)" >&2; exit 2 ;;
+esac
 box_detect || exit 1
+# What a submission must not see: the reference solutions and everything
+# built from them (build/ref, build/tsan, build/mutants, ...: a program
+# could just run the reference), and the other submissions.
+box_hide=("$subs")
+[ -d solutions ] && box_hide+=("$kit/solutions")
+for d in build/*/; do
+    d=$kit/${d%/}
+    case $d in "$kit/build/lib" | "$kit/build/tests") continue ;; esac
+    case $out/ in "$d"/*) continue ;; esac
+    box_hide+=("$d")
+done
 # The compiler runs as the box's user: it must be able to read the kit.
 compile_as_user=1
 box_as_user 0
