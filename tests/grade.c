@@ -21,8 +21,6 @@
 
 #define CLASS "build/grade-sample/class"
 #define OUT "build/grade-sample/out"
-#define UID_BASE 64900 /* not the default 64000: a real grading may run */
-#define JOBS 1
 
 TestSuite(grading_sample, .timeout = 900);
 
@@ -84,8 +82,8 @@ static const char *line_with_prefix(const char *text, const char *prefix)
     return NULL;
 }
 
-/* How many processes run as one of the box's users. */
-static int box_processes(void)
+/* How many processes run as the box's user (grade.sh says which uid). */
+static int box_processes(long box_uid)
 {
     DIR *d = opendir("/proc");
     int n = 0;
@@ -98,7 +96,7 @@ static int box_processes(void)
         char *status = slurp(path, NULL);
         const char *uid = status != NULL ? strstr(status, "\nUid:") : NULL;
         long real = uid != NULL ? strtol(uid + 5, NULL, 10) : -1;
-        if (real >= UID_BASE && real < UID_BASE + JOBS)
+        if (real == box_uid)
             n++;
         free(status);
     }
@@ -123,7 +121,7 @@ Test(grading_sample, every_score_and_reason_of_the_sample_class)
 
     cr_assert_eq(system("bash tests/grade/sample/make-class.sh " CLASS), 0,
                  "tests/grade/sample/make-class.sh failed");
-    int status = system("GRADE_UID_BASE=64900 bash tests/grade/grade.sh "
+    int status = system("bash tests/grade/grade.sh "
                         "--fresh -j 1 --labs 01 " CLASS " " OUT
                         " >build/grade-sample/grade.log 2>&1");
     char *log = slurp("build/grade-sample/grade.log", NULL);
@@ -217,9 +215,13 @@ Test(grading_sample, every_score_and_reason_of_the_sample_class)
               "a submission changed build/tests/kit-tests");
     cr_expect(access("/dev/shm/kit-sample-fake", F_OK) != 0,
               "the fake submission's /dev/shm object outlived grading");
-    cr_expect_eq(box_processes(), 0,
-                 "processes of the box's user (uid %d) outlived grading",
-                 UID_BASE);
+    const char *box = line_with_prefix(log, "Box: uid ");
+    long box_uid = box != NULL ? strtol(box + 9, NULL, 10) : 0;
+    cr_expect(box_uid > 0, "grade.sh did not say which uid the box ran as:\n%s",
+              log);
+    cr_expect_eq(box_processes(box_uid), 0,
+                 "processes of the box's user (uid %ld) outlived grading",
+                 box_uid);
     free(rubric);
     free(rubric_after);
     free(bin);

@@ -3,8 +3,9 @@
 #
 # A box is a slot number N (0, 1, ... one per student graded at once):
 #
-#   - its own unprivileged user, uid GRADE_UID_BASE+N (no passwd entry
-#     needed): student programs run as that user (the test harness drops to
+#   - its own unprivileged user: the first uid from GRADE_UID_BASE on that
+#     has no passwd entry, no process, and no other grading run holding its
+#     lock (/run/lock/kit-grade-uid.UID, held while grading): student programs run as that user (the test harness drops to
 #     it, KIT_RUN_UID), the compiler too; it can write only its scratch
 #     directory, a private /tmp and a private /dev/shm. It cannot change the
 #     kit, the gradebook or another student's files, nor signal the test
@@ -88,20 +89,37 @@ box_detect() {
     return 0
 }
 
-box_uid() { if [ $box_root -eq 1 ]; then echo $((GRADE_UID_BASE + $1)); else id -u; fi; }
+box_uids=() box_lock_fds=()
+box_uid() { if [ $box_root -eq 1 ]; then echo "${box_uids[$1]}"; else id -u; fi; }
 
-# box_open SLOT: a fresh cgroup for the slot; checks its uid is unused.
-box_open() {
-    local slot=$1 uid
-    uid=$(box_uid "$slot")
-    if [ $box_root -eq 1 ]; then
-        if getent passwd "$uid" >/dev/null; then
-            echo "grade: uid $uid belongs to $(getent passwd "$uid" | cut -d: -f1):" \
-                 "choose free ids with GRADE_UID_BASE=..." >&2
+# box_alloc_uids N: pick a free uid for each of the N slots (root only) and
+# keep its lock for as long as this shell runs.
+box_alloc_uids() {
+    [ $box_root -eq 1 ] || return 0
+    local dir=/run/lock u=$GRADE_UID_BASE fd
+    [ -d $dir ] && [ -w $dir ] || dir=/tmp
+    while [ ${#box_uids[@]} -lt "$1" ]; do
+        if [ $u -ge $((GRADE_UID_BASE + 1000)) ]; then
+            echo "grade: no free uid in $GRADE_UID_BASE..$u (GRADE_UID_BASE)" >&2
             return 1
         fi
-        box_kill_uid "$uid" >/dev/null
-    fi
+        if ! getent passwd "$u" >/dev/null &&
+            exec {fd}>"$dir/kit-grade-uid.$u" && flock -n "$fd"; then
+            if ps -e -o uid= | awk -v u="$u" '$1 == u { found = 1 } END { exit !found }'; then
+                exec {fd}>&-
+            else
+                box_uids+=("$u") box_lock_fds+=("$fd")
+            fi
+        else
+            [ -n "${fd:-}" ] && exec {fd}>&-
+        fi
+        fd="" u=$((u + 1))
+    done
+}
+
+# box_open SLOT: a fresh cgroup for the slot.
+box_open() {
+    local slot=$1
     [ $box_cg = none ] && return 0
     local d
     for d in "$box_pids_dir/slot$slot" ${box_mem_dir:+"$box_mem_dir/slot$slot"}; do
@@ -206,6 +224,9 @@ box_run() {
         local nproc=$GRADE_PIDS
         [ $box_root -eq 1 ] || nproc=$(($(ps -e -o uid= | awk -v u="$uid" '$1 == u' | wc -l) + GRADE_PIDS))
         cd "$dir" || exit 125
+        # The submission inherits no lock (grade.sh holds OUT's on fd 9).
+        local fd
+        for fd in "${box_lock_fds[@]}" 9; do exec {fd}>&-; done
         exec env -i PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp TMPDIR=/tmp LANG=C.UTF-8 \
             KIT_RUN_UID="$([ $box_root -eq 1 ] && echo "$uid")" KIT_RUN_GID="$([ $box_root -eq 1 ] && echo "$uid")" \
             KIT_OUTPUT_CAP="$GRADE_OUTPUT_CAP" \

@@ -35,9 +35,12 @@
 # per lab, default 600: tests left when it runs out are not run and earn
 # nothing), GRADE_BUILD_TIMEOUT (s, default 120), GRADE_PIDS (512),
 # GRADE_MEM (bytes, 1 GiB), GRADE_FSIZE (64 MiB), GRADE_OUTPUT_CAP (bytes
-# of a program's output the tests see, 1 MiB), GRADE_UID_BASE (64000: the
-# box of job N runs as uid 64000+N; these uids must be unused).
+# of a program's output the tests see, 1 MiB), GRADE_UID_BASE (64000: each
+# job's box runs as the first free uid from there on, see box.sh).
 set -u
+# The whole script is one { ... } block, read before it runs: editing or
+# updating this file while a class is being graded cannot break the run.
+{
 cd "$(dirname "$0")/../.." || exit 1
 kit=$(pwd)
 . tests/grade/box.sh
@@ -127,9 +130,18 @@ for d in build/*/; do
     case $out/ in "$d"/*) continue ;; esac
     box_hide+=("$d")
 done
-# The compiler runs as the box's user: it must be able to read the kit.
-compile_as_user=1
+box_alloc_uids "$jobs" || exit 1
+mkdir -p "$out/scratch"
+chmod 711 "$out" "$out/scratch"
+# The programs run as the box's user: it must reach its scratch folder.
 box_as_user 0
+if [ $box_root -eq 1 ] && ! "${as_user[@]}" test -x "$out/scratch" 2>/dev/null; then
+    echo "grade: the box's user (uid ${box_uids[0]}) cannot reach $out/scratch:" \
+         "give every folder above it o+x, or choose another GRADE_OUT" >&2
+    exit 1
+fi
+# The compiler runs as the box's user too: it must be able to read the kit.
+compile_as_user=1
 if [ $box_root -eq 1 ] && ! "${as_user[@]}" bash -c \
     'test -r Makefile && test -r build/lib/plain/libkit.a && test -r common/errors.h' 2>/dev/null; then
     compile_as_user=0
@@ -391,7 +403,7 @@ write_gradebook() {
             printf ',%s\n' "$(cut -d' ' -f1 "$out/work/$s/total")"
         done
     } >"$tmp"
-    chmod 644 "$tmp"
+    chmod 600 "$tmp" # not for the box's user to read
     mv "$tmp" "$out/gradebook.csv"
 }
 
@@ -411,6 +423,9 @@ chmod 711 "$out" "$out/scratch"
 for s in "${students[@]}"; do rm -f "$out/work/$s/total"; done
 
 echo "Grading ${#students[@]} student(s), lab(s) ${labs[*]}, $jobs at a time -> $out"
+echo "Box: $([ $box_root -eq 1 ] && echo "uid ${box_uids[*]}" || echo "your own uid (not root)");" \
+    "cgroup $box_cg$([ $box_cg = none ] || echo " (pids.max $GRADE_PIDS$([ -n "$box_mem_dir" ] && echo ", memory $((GRADE_MEM >> 20)) MiB"))");" \
+    "$([ $box_private -eq 1 ] && echo "private /tmp and /dev/shm, hidden: ${box_hide[*]#"$kit"/}" || echo "shared /tmp and /dev/shm")"
 declare -A running=() # pid -> "slot student"
 free=()
 for ((i = 0; i < jobs; i++)); do free+=("$i"); done
@@ -464,3 +479,4 @@ while [ ${#running[@]} -gt 0 ]; do reap; done
 write_gradebook
 echo "Gradebook: $out/gradebook.csv; per student: $out/results/, $out/feedback/"
 exit $failed
+}
