@@ -8,10 +8,10 @@
 #include "run.h"
 
 #include <criterion/criterion.h>
-#include <grp.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
