@@ -48,8 +48,8 @@ int main(int argc, char *argv[])
                 die_usage(USAGE, "unknown sync '%s'", optarg);
             break;
         case 'w':
-            workers = (int)arg_long(optarg, 2, RACE_MAX_WORKERS, "workers",
-                                    USAGE);
+            workers =
+                (int)arg_long(optarg, 2, RACE_MAX_WORKERS, "workers", USAGE);
             break;
         case 'n':
             ops = arg_long(optarg, 1, 100000000, "ops", USAGE);
@@ -90,12 +90,12 @@ int main(int argc, char *argv[])
                    expected);
         } else {
             wrong++;
-            printf("run %d: balance %ld (expected %ld), off by %ld: updates were lost\n",
+            printf("run %d: balance %ld (expected %ld), off by %ld: updates "
+                   "were lost\n",
                    run, balance, expected, labs(balance - expected));
         }
     }
     race_shared_free(account, sizeof *account);
-    printf("bank: %d of %d run(s) ended with the wrong balance\n", wrong,
-           runs);
+    printf("bank: %d of %d run(s) ended with the wrong balance\n", wrong, runs);
     return EXIT_SUCCESS;
 }

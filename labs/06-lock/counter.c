@@ -48,8 +48,8 @@ int main(int argc, char *argv[])
                 die_usage(USAGE, "unknown sync '%s'", optarg);
             break;
         case 't':
-            threads = (int)arg_long(optarg, 2, RACE_MAX_WORKERS, "threads",
-                                    USAGE);
+            threads =
+                (int)arg_long(optarg, 2, RACE_MAX_WORKERS, "threads", USAGE);
             break;
         case 'n':
             ops = arg_long(optarg, 1, 100000000, "ops", USAGE);
@@ -68,8 +68,8 @@ int main(int argc, char *argv[])
     for (int i = 0; i < threads; i++)
         amounts[i] = 1;
     long expected = threads * ops;
-    printf("counter: %d threads add 1, %ld times each, sync %s\n", threads,
-           ops, account_sync_name(sync));
+    printf("counter: %d threads add 1, %ld times each, sync %s\n", threads, ops,
+           account_sync_name(sync));
 
     /* Threads share this process's memory: an ordinary variable will do. */
     static struct account counter;

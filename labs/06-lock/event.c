@@ -97,15 +97,14 @@ static void *waiter_main(void *arg)
     return NULL;
 }
 
-static void start_waiters(pthread_t *ids, struct waiter *ws, int first,
-                          int count, bool late)
+/* Main's part: wait, then set the event for everyone. */
+static void set_after(double delay)
 {
-    for (int i = first; i < first + count; i++) {
-        ws[i] = (struct waiter){.number = i + 1, .late = late};
-        int err = pthread_create(&ids[i], NULL, waiter_main, &ws[i]);
-        if (err != 0)
-            die_errnum(err, "pthread_create");
-    }
+    timing_sleep(delay);
+    printf("main: setting the event at %.3f s\n", timing_now() - start);
+    if (fflush(stdout) == EOF)
+        die("fflush");
+    event_set(&go);
 }
 
 int main(int argc, char *argv[])
@@ -142,16 +141,21 @@ int main(int argc, char *argv[])
         die("fflush");
     pthread_t ids[MAX_WAITERS];
     struct waiter ws[MAX_WAITERS];
-    start_waiters(ids, ws, 0, waiters, false);
-
-    timing_sleep(delay);
-    printf("main: setting the event at %.3f s\n", timing_now() - start);
-    if (fflush(stdout) == EOF)
-        die("fflush");
-    event_set(&go);
-    start_waiters(ids, ws, waiters, late, true); /* arrive after the set */
-
-    for (int i = 0; i < waiters + late; i++) {
+    int started = 0;
+    while (started < waiters + late) {
+        if (started == waiters) /* the late ones start after the set */
+            set_after(delay);
+        ws[started] =
+            (struct waiter){.number = started + 1, .late = started >= waiters};
+        int err =
+            pthread_create(&ids[started], NULL, waiter_main, &ws[started]);
+        if (err != 0)
+            die_errnum(err, "pthread_create");
+        started++;
+    }
+    if (late == 0)
+        set_after(delay);
+    for (int i = 0; i < started; i++) {
         int err = pthread_join(ids[i], NULL);
         if (err != 0)
             die_errnum(err, "pthread_join");

@@ -1,7 +1,8 @@
 /*
  * race.c - run workers on one account, all starting together (race.h).
  */
-#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
+/* MAP_ANONYMOUS is not in POSIX 2008; the name is reserved on purpose. */
+#define _DEFAULT_SOURCE /* NOLINT(bugprone-reserved-identifier) */
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -78,8 +79,11 @@ double race_threads(struct account *a, int workers, long ops,
     struct worker w[RACE_MAX_WORKERS];
     pthread_t ids[RACE_MAX_WORKERS];
     for (int i = 0; i < workers; i++) {
-        w[i] = (struct worker){.account = a, .board = &board, .index = i,
-                               .ops = ops, .amount = amounts[i]};
+        w[i] = (struct worker){.account = a,
+                               .board = &board,
+                               .index = i,
+                               .ops = ops,
+                               .amount = amounts[i]};
         int err = pthread_create(&ids[i], NULL, thread_main, &w[i]);
         if (err != 0)
             die_errnum(err, "pthread_create");
@@ -105,8 +109,11 @@ double race_processes(struct account *a, int workers, long ops,
         if ((pids[i] = fork()) == -1)
             die("fork");
         if (pids[i] == 0) {
-            struct worker w = {.account = a, .board = board, .index = i,
-                               .ops = ops, .amount = amounts[i]};
+            struct worker w = {.account = a,
+                               .board = board,
+                               .index = i,
+                               .ops = ops,
+                               .amount = amounts[i]};
             work(&w);
             _exit(EXIT_SUCCESS);
         }

@@ -83,10 +83,9 @@ void account_init(struct account *a, enum account_sync sync,
         int err = pthread_mutexattr_init(&attr);
         if (err != 0)
             die_child_errnum(err, "pthread_mutexattr_init");
-        err = pthread_mutexattr_setpshared(&attr,
-                                           between_processes
-                                               ? PTHREAD_PROCESS_SHARED
-                                               : PTHREAD_PROCESS_PRIVATE);
+        err = pthread_mutexattr_setpshared(
+            &attr, between_processes ? PTHREAD_PROCESS_SHARED
+                                     : PTHREAD_PROCESS_PRIVATE);
         if (err != 0)
             die_child_errnum(err, "pthread_mutexattr_setpshared");
         if ((err = pthread_mutex_init(&a->mutex, &attr)) != 0)

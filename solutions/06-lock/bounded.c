@@ -33,9 +33,9 @@
 #define USAGE "[-t workers] [-k limit] [-s seconds]"
 #define MAX_WORKERS 32
 
-static sem_t slots;              /* free places inside */
-static atomic_int inside;        /* workers inside right now */
-static atomic_int most_inside;   /* the most ever seen inside at once */
+static sem_t slots;            /* free places inside */
+static atomic_int inside;      /* workers inside right now */
+static atomic_int most_inside; /* the most ever seen inside at once */
 static double seconds_inside = 0.2;
 
 /* Record that we are in, and raise most_inside if we beat it. */
@@ -43,7 +43,8 @@ static int come_in(void)
 {
     int now = atomic_fetch_add(&inside, 1) + 1;
     int most = atomic_load(&most_inside);
-    while (now > most && !atomic_compare_exchange_weak(&most_inside, &most, now))
+    while (now > most &&
+           !atomic_compare_exchange_weak(&most_inside, &most, now))
         ; /* most was reloaded by the failed exchange: try again */
     return now;
 }

@@ -9,18 +9,22 @@
  *
  * Usage:   cost [-w workers] [-n ops] [-r runs] [sync ...]
  *          -w workers  2..16 (default 2)
- *          -n ops      updates per worker, 1..100000000 (default 200000)
+ *          -n ops      updates per worker, 1..100000000 (default 1000000)
  *          -r runs     measurements per cell; the median is printed,
  *                      1..99 (default 5)
  *          sync        which of none, mutex, semaphore, atomic to measure
  *                      (default: all four)
  *
- * Observe: ns/update is the wall time of the whole race divided by the
- *          number of updates. "none" is cheapest and wrong; atomic is
- *          right and costs a few ns; a mutex or a semaphore costs more,
- *          most of it when workers wait for each other (contention).
- *          Figures vary with the machine and its load: compare them within
- *          one run of the program only.
+ * Observe: "ns alone" is the wall time per update of one worker alone:
+ *          what the instructions cost. "ns all" is the same for all the
+ *          workers racing at once (total time / total updates): it adds
+ *          what contention costs - the cache line holding the balance
+ *          travelling between cores, workers waiting for the lock. "none"
+ *          is cheapest and wrong; atomic is right and costs a few ns; a
+ *          mutex or a semaphore costs more, most of it under contention.
+ *          Figures vary with the machine and its load (on a busy machine
+ *          the workers may seldom run at the same moment): compare them
+ *          within one run of the program only.
  * Try:     cost -w 4; cost -n 20000 mutex atomic
  */
 #include <stdio.h>
@@ -32,7 +36,8 @@
 #include "errors.h"
 #include "race.h"
 
-#define USAGE "[-w workers] [-n ops] [-r runs] [none|mutex|semaphore|atomic ...]"
+#define USAGE                                                                  \
+    "[-w workers] [-n ops] [-r runs] [none|mutex|semaphore|atomic ...]"
 #define MAX_RUNS 99
 
 static int compare_doubles(const void *a, const void *b)
@@ -41,17 +46,19 @@ static int compare_doubles(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Measure one cell: runs races of workers adding 1 ops times; print the
- * median cost per update and whether every run gave the exact count. */
-static void measure(struct account *a, bool processes, enum account_sync sync,
-                    int workers, long ops, int runs)
+/* Run the workload runs times with workers workers; return the median
+ * seconds per update, and count the runs whose total was off in *wrong
+ * and the most updates lost in one run in *worst. */
+static double median_cost(struct account *a, bool processes,
+                          enum account_sync sync, int workers, long ops,
+                          int runs, int *wrong, long *worst)
 {
     long amounts[RACE_MAX_WORKERS];
     for (int i = 0; i < workers; i++)
         amounts[i] = 1;
     double seconds[MAX_RUNS];
-    int wrong = 0;
-    long worst = 0;
+    *wrong = 0;
+    *worst = 0;
     for (int run = 0; run < runs; run++) {
         account_init(a, sync, processes, 0);
         seconds[run] = processes ? race_processes(a, workers, ops, amounts)
@@ -59,20 +66,35 @@ static void measure(struct account *a, bool processes, enum account_sync sync,
         long lost = workers * ops - account_balance(a);
         account_destroy(a);
         if (lost != 0)
-            wrong++;
-        if (lost > worst)
-            worst = lost;
+            (*wrong)++;
+        if (lost > *worst)
+            *worst = lost;
     }
     qsort(seconds, (size_t)runs, sizeof seconds[0], compare_doubles);
-    double median = runs % 2 == 1 ? seconds[runs / 2]
-                                  : (seconds[runs / 2 - 1] + seconds[runs / 2]) / 2;
-    printf("%-9s  %-9s  %9.1f  ", processes ? "processes" : "threads",
-           account_sync_name(sync), median * 1e9 / ((double)workers * ops));
+    double median = runs % 2 == 1
+                        ? seconds[runs / 2]
+                        : (seconds[runs / 2 - 1] + seconds[runs / 2]) / 2;
+    return median / ((double)workers * (double)ops);
+}
+
+/* One row: the cost of an update by one worker alone (the price of the
+ * instructions themselves), then by all the workers at once (plus the
+ * price of contention), and whether the shared count came out exact. */
+static void measure(struct account *a, bool processes, enum account_sync sync,
+                    int workers, long ops, int runs)
+{
+    int wrong;
+    long worst;
+    double alone =
+        median_cost(a, processes, sync, 1, ops, runs, &wrong, &worst);
+    double together =
+        median_cost(a, processes, sync, workers, ops, runs, &wrong, &worst);
+    printf("%-9s  %-9s  %8.1f  %8.1f  ", processes ? "processes" : "threads",
+           account_sync_name(sync), alone * 1e9, together * 1e9);
     if (wrong == 0)
         printf("exact in %d of %d runs\n", runs, runs);
     else
-        printf("WRONG in %d of %d runs (up to %ld lost)\n", wrong, runs,
-               worst);
+        printf("WRONG in %d of %d runs (up to %ld lost)\n", wrong, runs, worst);
     if (fflush(stdout) == EOF) /* one line at a time: a cell can be slow */
         die("fflush");
 }
@@ -81,13 +103,13 @@ int main(int argc, char *argv[])
 {
     errors_set_progname(argv[0]);
     int workers = 2, runs = 5;
-    long ops = 200000;
+    long ops = 1000000;
     int opt;
     while ((opt = getopt(argc, argv, "w:n:r:")) != -1) {
         switch (opt) {
         case 'w':
-            workers = (int)arg_long(optarg, 2, RACE_MAX_WORKERS, "workers",
-                                    USAGE);
+            workers =
+                (int)arg_long(optarg, 2, RACE_MAX_WORKERS, "workers", USAGE);
             break;
         case 'n':
             ops = arg_long(optarg, 1, 100000000, "ops", USAGE);
@@ -112,7 +134,8 @@ int main(int argc, char *argv[])
 
     printf("cost: %d workers add 1, %ld times each; median of %d run(s)\n",
            workers, ops, runs);
-    printf("%-9s  %-9s  %9s  %s\n", "workers", "sync", "ns/update", "result");
+    printf("%-9s  %-9s  %8s  %8s  %s\n", "workers", "sync", "ns alone",
+           "ns all", "result with all");
     /* One account in shared memory serves both kinds of worker. */
     struct account *account = race_shared_alloc(sizeof *account);
     for (int p = 0; p <= 1; p++)

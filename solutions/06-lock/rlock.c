@@ -201,7 +201,6 @@ int main(int argc, char *argv[])
     printf("rlock: %ld audits during the run, %ld saw a wrong total\n", audits,
            bad_audits);
     printf("rlock: checking %ld + savings %ld = %ld (expected %ld)\n",
-           bank.checking, bank.savings, bank.checking + bank.savings,
-           expected);
+           bank.checking, bank.savings, bank.checking + bank.savings, expected);
     return EXIT_SUCCESS;
 }
