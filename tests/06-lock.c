@@ -146,8 +146,9 @@ static void check_counter(const char *sync, const char *todo)
      * run at the same moment, a wrong answer loses updates in some run.
      * (Fewer runs in a slow sanitizer build: it checks other things.) */
     bool slow = run_sanitizer() != NULL;
-    r = RUN("counter", "-s", sync, "-t", "4", "-n", "2000000", "-r",
-            slow ? "2" : "10");
+    struct run_opts patient = {.timeout = 40};
+    r = RUN_WITH(&patient, "counter", "-s", sync, "-t", "4", "-n", "2000000",
+                 "-r", slow ? "2" : "10");
     expect_clean_exit(r, todo);
     check_runs(r, "count", slow ? 2 : 10, true, todo);
     run_free(r);
@@ -348,7 +349,7 @@ Test(lab06_rlock, a_transfer_takes_the_recursive_lock_twice_and_totals_hold)
 static void check_bounded(const char *workers, const char *limit, int k, int n)
 {
     struct run_result *r =
-        RUN("bounded", "-t", workers, "-k", limit, "-s", "0.1");
+        RUN("bounded", "-t", workers, "-k", limit, "-s", "0.25");
     expect_clean_exit(r, "TODO(06.7) to TODO(06.9)");
     size_t count = 0;
     char **lines = run_lines(r->out, &count);

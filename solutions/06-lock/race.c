@@ -3,6 +3,7 @@
  */
 /* MAP_ANONYMOUS is not in POSIX 2008; the name is reserved on purpose. */
 #define _DEFAULT_SOURCE /* NOLINT(bugprone-reserved-identifier) */
+#include <errno.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -20,7 +21,8 @@
  * each one started and ended (CLOCK_MONOTONIC is one clock for the whole
  * machine, so times from different processes can be compared). */
 struct race_board {
-    atomic_int ready; /* workers at the start line */
+    atomic_int ready;      /* workers at the start line */
+    atomic_bool abandoned; /* the race will not start: leave */
     int workers;
     double start[RACE_MAX_WORKERS], end[RACE_MAX_WORKERS];
 };
@@ -38,9 +40,12 @@ struct worker {
 static void start_line(struct race_board *b)
 {
     atomic_fetch_add(&b->ready, 1);
-    while (atomic_load(&b->ready) < b->workers)
+    while (atomic_load(&b->ready) < b->workers) {
+        if (atomic_load(&b->abandoned)) /* only a process sees this set */
+            _exit(EXIT_FAILURE);
         if (sched_yield() == -1)
             die_child("sched_yield");
+    }
 }
 
 static void work(const struct worker *w)
@@ -102,12 +107,23 @@ double race_processes(struct account *a, int workers, long ops,
     struct race_board *board = race_shared_alloc(sizeof *board);
     board->workers = workers;
     atomic_init(&board->ready, 0);
+    atomic_init(&board->abandoned, false);
     pid_t pids[RACE_MAX_WORKERS];
     if (fflush(stdout) == EOF) /* nothing buffered may be copied into a child */
         die("fflush");
     for (int i = 0; i < workers; i++) {
-        if ((pids[i] = fork()) == -1)
+        if ((pids[i] = fork()) == -1) {
+            /* The children already started wait at the start line for a
+             * worker that will never come: tell them to leave, reap them,
+             * and only then stop. */
+            int saved = errno;
+            atomic_store(&board->abandoned, true);
+            for (int j = 0; j < i; j++)
+                if (waitpid(pids[j], NULL, 0) == -1)
+                    warn_errno("waitpid");
+            errno = saved;
             die("fork");
+        }
         if (pids[i] == 0) {
             struct worker w = {.account = a,
                                .board = board,
