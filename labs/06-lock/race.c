@@ -2,7 +2,7 @@
  * race.c - run workers on one account, all starting together (race.h).
  */
 /* MAP_ANONYMOUS is not in POSIX 2008; the name is reserved on purpose. */
-#define _DEFAULT_SOURCE /* NOLINT(bugprone-reserved-identifier) */
+#define _DEFAULT_SOURCE
 #include <errno.h>
 #include <sched.h>
 #include <stdatomic.h>
