@@ -262,8 +262,8 @@ static int pool_step(struct pool *pool)
 {
     struct pollfd fds[POOL_MAX_WORKERS];
     for (int k = 0; k < pool->nworkers; k++)
-        fds[k] = (struct pollfd){.fd = pool->workers[k].result_fd,
-                                 .events = POLLIN};
+        fds[k] =
+            (struct pollfd){.fd = pool->workers[k].result_fd, .events = POLLIN};
     int ready;
     while ((ready = poll(fds, (nfds_t)pool->nworkers, -1)) == -1)
         if (errno != EINTR)
@@ -303,8 +303,8 @@ struct pool *pool_create(int nworkers)
     pool->nworkers = nworkers;
     pool->schedule = POOL_DYNAMIC;
     for (int k = 0; k < POOL_MAX_WORKERS; k++)
-        pool->workers[k] = (struct worker){.pid = -1, .task_fd = -1,
-                                           .result_fd = -1};
+        pool->workers[k] =
+            (struct worker){.pid = -1, .task_fd = -1, .result_fd = -1};
     for (int k = 0; k < nworkers; k++) {
         if (start_worker(pool, k) == -1) {
             int saved = errno;
@@ -335,8 +335,7 @@ static void free_job(struct pool_job *job)
 }
 
 struct pool_job *pool_submit(struct pool *pool, pool_fn *fn,
-                             const int64_t args[], size_t nargs,
-                             size_t ntasks)
+                             const int64_t args[], size_t nargs, size_t ntasks)
 {
     if (nargs < 1 || nargs > POOL_MAX_ARGS) {
         errno = EINVAL;
@@ -360,8 +359,8 @@ struct pool_job *pool_submit(struct pool *pool, pool_fn *fn,
     }
     if (ntasks > 0)
         memcpy(job->args, args, ntasks * nargs * sizeof *args);
-    size_t block = (ntasks + (size_t)pool->nworkers - 1) /
-                   (size_t)pool->nworkers;
+    size_t block =
+        (ntasks + (size_t)pool->nworkers - 1) / (size_t)pool->nworkers;
     for (int k = 0; k < pool->nworkers; k++)
         job->next_in_block[k] = (size_t)k * block;
     if (pool->newest != NULL)

@@ -52,8 +52,7 @@ struct tpool {
 static bool next_task(struct tpool *pool, int k, struct tpool_job **jobp,
                       size_t *index)
 {
-    for (struct tpool_job *job = pool->oldest; job != NULL;
-         job = job->newer) {
+    for (struct tpool_job *job = pool->oldest; job != NULL; job = job->newer) {
         if (job->schedule == POOL_STATIC) {
             size_t block = (job->ntasks + (size_t)pool->nthreads - 1) /
                            (size_t)pool->nthreads;
@@ -205,8 +204,8 @@ struct tpool_job *tpool_submit(struct tpool *pool, pool_fn *fn,
     }
     if (ntasks > 0)
         memcpy(job->args, args, ntasks * nargs * sizeof *args);
-    size_t block = (ntasks + (size_t)pool->nthreads - 1) /
-                   (size_t)pool->nthreads;
+    size_t block =
+        (ntasks + (size_t)pool->nthreads - 1) / (size_t)pool->nthreads;
     for (int k = 0; k < pool->nthreads; k++)
         job->next_in_block[k] = (size_t)k * block;
     int err;
@@ -268,8 +267,8 @@ int tpool_wait(struct tpool *pool, struct tpool_job *job,
     return 0;
 }
 
-int tpool_map(struct tpool *pool, pool_fn *fn, const int64_t args[],
-              size_t n, struct pool_result results[])
+int tpool_map(struct tpool *pool, pool_fn *fn, const int64_t args[], size_t n,
+              struct pool_result results[])
 {
     return tpool_starmap(pool, fn, args, 1, n, results);
 }

@@ -80,8 +80,7 @@ void pool_set_schedule(struct pool *pool, enum pool_schedule schedule);
  * reused at once). Idle workers start on them before this returns; the rest
  * is handed out inside pool_wait(). Returns a handle to wait on, or NULL. */
 struct pool_job *pool_submit(struct pool *pool, pool_fn *fn,
-                             const int64_t args[], size_t nargs,
-                             size_t ntasks);
+                             const int64_t args[], size_t nargs, size_t ntasks);
 
 /* Wait until every task of job has ended; store task i's outcome in
  * results[i] (room for the job's ntasks) and free the job. Other jobs

@@ -125,8 +125,8 @@ int main(int argc, char *argv[])
     while ((opt = getopt(argc, argv, "w:n:c:T")) != -1) {
         switch (opt) {
         case 'w':
-            workers = (int)arg_long(optarg, 1, POOL_MAX_WORKERS, "workers",
-                                    USAGE);
+            workers =
+                (int)arg_long(optarg, 1, POOL_MAX_WORKERS, "workers", USAGE);
             break;
         case 'n':
             count = arg_long(optarg, 1, MAX_COUNT, "count", USAGE);
@@ -176,8 +176,7 @@ int main(int argc, char *argv[])
     /* starmap: several arguments per task. */
     static const int64_t pairs[] = {2, 2, 3, 3, 4, 2, 5, 3};
     wait_for(&p, submit(&p, power, pairs, 2, 4), r);
-    print_list("starmap(power, [(2, 2), (3, 3), (4, 2), (5, 3)])", r, 4,
-               seen);
+    print_list("starmap(power, [(2, 2), (3, 3), (4, 2), (5, 3)])", r, 4, seen);
 
     /* apply_async: one task, one handle. */
     int64_t ten = 10;
@@ -189,8 +188,8 @@ int main(int argc, char *argv[])
     for (int k = 0; k < workers; k++)
         took_part += seen[k];
     printf("workers that ran tasks: %d of %d\n", took_part, workers);
-    if ((p.procs != NULL ? pool_destroy(p.procs)
-                         : tpool_destroy(p.threads)) == -1)
+    if ((p.procs != NULL ? pool_destroy(p.procs) : tpool_destroy(p.threads)) ==
+        -1)
         die("pool_destroy");
     printf("pool closed: every worker %s\n", threads ? "joined" : "reaped");
     return EXIT_SUCCESS;

@@ -86,8 +86,7 @@ static struct timing measure(struct pool *procs, struct tpool *threads,
     for (int k = 0; k < repeats; k++) {
         double t0 = timing_now();
         if ((procs != NULL ? pool_map(procs, sum_primes, xs, n, res)
-                           : tpool_map(threads, sum_primes, xs, n, res)) ==
-            -1)
+                           : tpool_map(threads, sum_primes, xs, n, res)) == -1)
             die("pool_map");
         t[k] = timing_now() - t0;
     }
@@ -109,8 +108,8 @@ int main(int argc, char *argv[])
     while ((opt = getopt(argc, argv, "w:n:s:r:v")) != -1) {
         switch (opt) {
         case 'w':
-            workers = (int)arg_long(optarg, 1, POOL_MAX_WORKERS, "workers",
-                                    USAGE);
+            workers =
+                (int)arg_long(optarg, 1, POOL_MAX_WORKERS, "workers", USAGE);
             break;
         case 'n':
             limit = arg_long(optarg, 1, 10000000, "limit", USAGE);

@@ -38,8 +38,8 @@ struct tpool_job *tpool_submit(struct tpool *pool, pool_fn *fn,
 int tpool_wait(struct tpool *pool, struct tpool_job *job,
                struct pool_result results[]);
 
-int tpool_map(struct tpool *pool, pool_fn *fn, const int64_t args[],
-              size_t n, struct pool_result results[]);
+int tpool_map(struct tpool *pool, pool_fn *fn, const int64_t args[], size_t n,
+              struct pool_result results[]);
 
 int tpool_starmap(struct tpool *pool, pool_fn *fn, const int64_t args[],
                   size_t nargs, size_t n, struct pool_result results[]);

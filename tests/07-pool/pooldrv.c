@@ -7,18 +7,22 @@
  *   modes: order  one map; task i sleeps (n - i) ms, so later tasks finish
  *                 first; value 3i + 1
  *          reuse  three maps on one pool
- *          uneven the first half of the tasks sleep 0.2 s, the rest none
+ *          uneven the even tasks of the first half sleep 0.3 s, the rest
+ *                 none (n = 8: tasks 0 and 2); block and round-robin
+ *                 static hand-out both give both slow tasks to worker 0
  *          crash  task c raises SIGSEGV; then a second map on the same pool
  *          async  three jobs submitted, waited for in reverse order
  *   -S static schedule; -T thread pool.
- * Each task writes "ran <map> <i> pid <pid> thread <t>" with one write(2)
- * (atomic on a pipe), from wherever it runs. main prints
+ * Each task writes "ran <map> <i> pid <pid> thread <t> fds <f>" with one
+ * write(2) (atomic on a pipe), from wherever it runs; f is how many file
+ * descriptors below 256 are open in its process. main prints
  * "result <map> <i> <done|crashed|pending> <value|signal> <worker>",
  * "main pid <pid>" and, after destroying the pool, "reaped: all" if no
  * child of ours is left (waitpid says ECHILD), else "reaped: NOT all".
  */
 /* (no feature macro needed: everything here is POSIX) */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -49,16 +53,19 @@ static int64_t task(const int64_t args[], size_t nargs)
     int64_t map = args[0], i = nargs > 1 ? args[1] : 0;
     if (my_thread == 0)
         my_thread = atomic_fetch_add(&thread_ids, 1) + 1;
-    char line[96];
-    int len = snprintf(line, sizeof line, "ran %lld %lld pid %ld thread %d\n",
-                       (long long)map, (long long)i, (long)getpid(),
-                       my_thread);
+    int fds = 0;
+    for (int fd = 0; fd < 256; fd++)
+        fds += fcntl(fd, F_GETFD) != -1;
+    char line[128];
+    int len =
+        snprintf(line, sizeof line, "ran %lld %lld pid %ld thread %d fds %d\n",
+                 (long long)map, (long long)i, (long)getpid(), my_thread, fds);
     if (write(STDOUT_FILENO, line, (size_t)len) != len)
         _exit(1);
     if (strcmp(mode, "order") == 0)
         timing_sleep(0.002 * (double)(ntasks - i));
-    else if (strcmp(mode, "uneven") == 0 && i < ntasks / 2)
-        timing_sleep(0.2);
+    else if (strcmp(mode, "uneven") == 0 && i < ntasks / 2 && i % 2 == 0)
+        timing_sleep(0.3);
     else if (strcmp(mode, "async") == 0 && map == 0)
         timing_sleep(0.15);
     else if (strcmp(mode, "crash") == 0 && i == crash_at && map == 0)
@@ -129,8 +136,8 @@ int main(int argc, char *argv[])
             mode = optarg;
             break;
         case 'w':
-            workers = (int)arg_long(optarg, 1, POOL_MAX_WORKERS, "workers",
-                                    USAGE);
+            workers =
+                (int)arg_long(optarg, 1, POOL_MAX_WORKERS, "workers", USAGE);
             break;
         case 'n':
             ntasks = arg_long(optarg, 1, MAX_TASKS, "tasks", USAGE);
