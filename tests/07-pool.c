@@ -465,10 +465,18 @@ Test(lab07_programs, primesum_reports_static_and_dynamic_and_agrees)
     static const char *const variants[] = {
         "processes static ", "processes dynamic", "threads   static ",
         "threads   dynamic"};
-    for (size_t i = 0; i < 4; i++)
+    for (size_t i = 0; i < 4; i++) {
         cr_assert_eq(run_count_lines(r->out, variants[i]), 1,
                      "Expected one timing line for '%s'. Output:\n%s",
                      variants[i], r->out);
+        const char *line = strstr(r->out, variants[i]);
+        cr_assert(strchr(line, '\n') != NULL &&
+                      strstr(line, "busiest") != NULL &&
+                      strstr(line, "busiest") < strchr(line, '\n'),
+                  "The '%s' line should give the busiest worker's share "
+                  "(pool_result.seconds, filled by TODO 07.4). Output:\n%s",
+                  variants[i], r->out);
+    }
     static const char *const sums[] = {"[0, 0]\n", "[500, 21536]\n",
                                        "[1000, 76127]\n", "[10000, 5736396]\n",
                                        "[19500, 20183023]\n"};

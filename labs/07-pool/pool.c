@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "timing.h"
 
 /* Parent -> worker: run fn on args; the answer carries index back. */
 struct task_msg {
@@ -44,10 +45,11 @@ struct task_msg {
     int64_t args[POOL_MAX_ARGS];
 };
 
-/* Worker -> parent: task index returned value. */
+/* Worker -> parent: task index returned value, after seconds of work. */
 struct result_msg {
     uint64_t index;
     int64_t value;
+    double seconds;
 };
 
 struct pool_job {
@@ -118,15 +120,24 @@ static ssize_t read_full(int fd, void *buf, size_t len)
     return (ssize_t)got;
 }
 
+/* Run one task in a worker and time it: the answer to send back. */
+static struct result_msg run_task(const struct task_msg *msg)
+{
+    double t0 = timing_now();
+    int64_t value = msg->fn(msg->args, msg->nargs);
+    return (struct result_msg){
+        .index = msg->index, .value = value, .seconds = timing_now() - t0};
+}
+
 /* What a worker process does all its life: read a task, run it, send back
  * (index, value); until end-of-file on the task pipe. Never returns. */
 static _Noreturn void worker_main(int task_fd, int result_fd)
 {
     /* TODO(07.2): Loop: read one struct task_msg from task_fd with
      * read_full(); on 0 (end-of-file: the pool is shutting down) leave the
-     * loop; on -1 die_child("read"). Run msg.fn(msg.args, msg.nargs) and
-     * write a struct result_msg {msg.index, value} to result_fd with
-     * write_full() (die_child("write") on failure). After the loop, close
+     * loop; on -1 die_child("read"). Run it with run_task(&msg) and write
+     * the struct result_msg it returns to result_fd with write_full()
+     * (die_child("write") on failure). After the loop, close
      * both fds and end with _exit(EXIT_SUCCESS): a worker must never return
      * into the parent's code.
      * Hint: a worker keeps no memory of past tasks; the index it sends back
@@ -158,6 +169,7 @@ static int start_worker(struct pool *pool, int k)
      * task-pipe write end open stops it from ever seeing end-of-file at
      * shutdown. */
     (void)worker_main;
+    (void)run_task;
     errno = ENOSYS;
     return -1;
 }
@@ -228,8 +240,8 @@ static void store_result(struct pool *pool, int k, const struct result_msg *m)
     struct worker *w = &pool->workers[k];
     struct pool_job *job = w->job;
     /* TODO(07.4): Record the outcome in job->results: status POOL_DONE, the
-     * value, and worker k. Put it at the index the worker sent back
-     * (m->index), not at the next free place: tasks finish in any order,
+     * value, the seconds, and worker k. Put it at the index the worker sent
+     * back (m->index), not at the next free place: tasks finish in any order,
      * and map promises results in input order.
      * Hint: m->index is a task number the parent itself sent; the worker
      * only echoes it. */
@@ -264,8 +276,7 @@ static int pool_step(struct pool *pool)
     for (int k = 0; k < pool->nworkers; k++)
         fds[k] =
             (struct pollfd){.fd = pool->workers[k].result_fd, .events = POLLIN};
-    int ready;
-    while ((ready = poll(fds, (nfds_t)pool->nworkers, -1)) == -1)
+    while ((poll(fds, (nfds_t)pool->nworkers, -1)) == -1)
         if (errno != EINTR)
             return -1;
     for (int k = 0; k < pool->nworkers; k++) {

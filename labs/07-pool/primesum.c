@@ -70,7 +70,25 @@ static int cmp_double(const void *a, const void *b)
 
 struct timing {
     double median, min, max;
+    double busiest; /* the busiest worker's share of the task time */
 };
+
+/* The busiest worker's share of the time spent in tasks: 1/workers when
+ * the work is spread evenly. It hardly depends on what else the machine
+ * runs, unlike the elapsed time. */
+static double busiest_share(const struct pool_result *res, size_t n,
+                            int workers)
+{
+    double busy[POOL_MAX_WORKERS] = {0}, total = 0, most = 0;
+    for (size_t i = 0; i < n; i++) {
+        busy[res[i].worker] += res[i].seconds;
+        total += res[i].seconds;
+    }
+    for (int k = 0; k < workers; k++)
+        if (busy[k] > most)
+            most = busy[k];
+    return total > 0 ? most / total : 0;
+}
 
 /* Run the workload repeats times on one pool (created once, reused);
  * results of the last run in res. */
@@ -91,7 +109,10 @@ static struct timing measure(struct pool *procs, struct tpool *threads,
         t[k] = timing_now() - t0;
     }
     qsort(t, (size_t)repeats, sizeof t[0], cmp_double);
-    return (struct timing){t[repeats / 2], t[0], t[repeats - 1]};
+    int workers =
+        procs != NULL ? pool_nworkers(procs) : tpool_nworkers(threads);
+    return (struct timing){t[repeats / 2], t[0], t[repeats - 1],
+                           busiest_share(res, n, workers)};
 }
 
 int main(int argc, char *argv[])
@@ -146,8 +167,9 @@ int main(int argc, char *argv[])
            "..., %lld\n",
            n, step, (long long)xs[n - 1]);
     printf("pool: %d workers; time of one map, median of %d runs "
-           "(min..max)\n",
-           workers, repeats);
+           "(min..max); busiest worker's share of the task time "
+           "(even: %.0f%%)\n",
+           workers, repeats, 100.0 / workers);
 
     static const char *const names[4] = {
         "processes static ", "processes dynamic", "threads   static ",
@@ -168,8 +190,8 @@ int main(int argc, char *argv[])
     if (tpool_destroy(threads) == -1)
         die("tpool_destroy");
     for (int v = 0; v < 4; v++)
-        printf("%s  %8.3f s  (%.3f..%.3f)\n", names[v], t[v].median, t[v].min,
-               t[v].max);
+        printf("%s  %8.3f s  (%.3f..%.3f)  busiest %3.0f%%\n", names[v],
+               t[v].median, t[v].min, t[v].max, 100 * t[v].busiest);
     printf("dynamic vs static: processes %.2fx, threads %.2fx faster\n",
            t[0].median / t[1].median, t[2].median / t[3].median);
 

@@ -55,10 +55,11 @@ enum pool_schedule {
 /* One task's outcome. */
 struct pool_result {
     enum pool_status status;
-    int64_t value; /* fn's return value, when status is POOL_DONE */
-    int signal;    /* POOL_CRASHED: the signal that ended the worker, or 0
-                      if it exited (its exit status is not kept) */
-    int worker;    /* which worker ran it: 0 .. nworkers - 1 */
+    int64_t value;  /* fn's return value, when status is POOL_DONE */
+    int signal;     /* POOL_CRASHED: the signal that ended the worker, or 0
+                       if it exited (its exit status is not kept) */
+    int worker;     /* which worker ran it: 0 .. nworkers - 1 */
+    double seconds; /* POOL_DONE: how long fn ran, in its worker */
 };
 
 struct pool;     /* the workers and the tasks waiting for them */

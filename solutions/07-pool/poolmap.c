@@ -161,7 +161,8 @@ int main(int argc, char *argv[])
     for (size_t i = 0; i < n; i++)
         xs[i] = (int64_t)i + 1;
     char label[64];
-    snprintf(label, sizeof label, "map(cube, 1..%zu)", n);
+    if (snprintf(label, sizeof label, "map(cube, 1..%zu)", n) < 0)
+        die("snprintf");
 
     /* map: blocks until every result is in. */
     wait_for(&p, submit(&p, cube, xs, 1, n), r);

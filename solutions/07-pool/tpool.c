@@ -17,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errors.h"
+#include "timing.h"
+
 struct tpool_job {
     pool_fn *fn;
     size_t nargs, ntasks;
@@ -79,17 +82,17 @@ static void *worker_thread(void *arg)
     struct tpool *pool = me->pool;
     /* pthread_mutex_lock/unlock and pthread_cond_wait/broadcast cannot fail
      * on a valid, default mutex held correctly, as here; their results are
-     * still checked, and a failure ends the program: there is no one to
-     * report it to. */
+     * still checked, and a failure ends the program: a worker thread has
+     * no one to report it to. */
     int err;
     if ((err = pthread_mutex_lock(&pool->lock)) != 0)
-        abort();
+        die_errnum(err, "pthread_mutex_lock");
     for (;;) {
         struct tpool_job *job = NULL;
         size_t i = 0;
         /* TODO(07.7): Wait for work: while the pool is not closing and
          * next_task(pool, me->k, &job, &i) finds nothing, wait on
-         * pool->work with pthread_cond_wait (abort() if it fails). Then, if
+         * pool->work with pthread_cond_wait (die_errnum if it fails). Then, if
          * no task was found (the pool is closing), leave the loop.
          * Hint: pthread_cond_wait releases the lock while it sleeps and
          * takes it back before returning; check the condition again after
@@ -97,8 +100,8 @@ static void *worker_thread(void *arg)
         /* BEGIN SOLUTION */
         bool found;
         while (!(found = next_task(pool, me->k, &job, &i)) && !pool->closing)
-            if (pthread_cond_wait(&pool->work, &pool->lock) != 0)
-                abort();
+            if ((err = pthread_cond_wait(&pool->work, &pool->lock)) != 0)
+                die_errnum(err, "pthread_cond_wait");
         if (!found)
             break;
         /* END SOLUTION */
@@ -108,23 +111,27 @@ static void *worker_thread(void *arg)
             break;
         STARTER */
         /* Run the task without the lock, so the others can take theirs. */
-        if (pthread_mutex_unlock(&pool->lock) != 0)
-            abort();
+        if ((err = pthread_mutex_unlock(&pool->lock)) != 0)
+            die_errnum(err, "pthread_mutex_unlock");
+        double t0 = timing_now();
         int64_t value = job->fn(&job->args[i * job->nargs], job->nargs);
-        if (pthread_mutex_lock(&pool->lock) != 0)
-            abort();
-        job->results[i] = (struct pool_result){
-            .status = POOL_DONE, .value = value, .worker = me->k};
+        double seconds = timing_now() - t0;
+        if ((err = pthread_mutex_lock(&pool->lock)) != 0)
+            die_errnum(err, "pthread_mutex_lock");
+        job->results[i] = (struct pool_result){.status = POOL_DONE,
+                                               .value = value,
+                                               .worker = me->k,
+                                               .seconds = seconds};
         if (++job->finished == job->ntasks &&
-            pthread_cond_broadcast(&pool->done) != 0)
-            abort();
+            (err = pthread_cond_broadcast(&pool->done)) != 0)
+            die_errnum(err, "pthread_cond_broadcast");
     }
     /* Leaving: a waiter must not wait for tasks nobody will run. */
     pool->running--;
-    if (pthread_cond_broadcast(&pool->done) != 0)
-        abort();
-    if (pthread_mutex_unlock(&pool->lock) != 0)
-        abort();
+    if ((err = pthread_cond_broadcast(&pool->done)) != 0)
+        die_errnum(err, "pthread_cond_broadcast");
+    if ((err = pthread_mutex_unlock(&pool->lock)) != 0)
+        die_errnum(err, "pthread_mutex_unlock");
     return NULL;
 }
 
@@ -149,20 +156,21 @@ struct tpool *tpool_create(int nthreads)
     }
     for (int k = 0; k < nthreads; k++) {
         pool->who[k] = (struct tpool_worker){.pool = pool, .k = k};
-        if (pthread_mutex_lock(&pool->lock) != 0)
-            abort();
+        if ((err = pthread_mutex_lock(&pool->lock)) != 0)
+            die_errnum(err, "pthread_mutex_lock");
         pool->running++;
-        if (pthread_mutex_unlock(&pool->lock) != 0)
-            abort();
-        if ((err = pthread_create(&pool->threads[k], NULL, worker_thread,
-                                  &pool->who[k])) != 0) {
-            if (pthread_mutex_lock(&pool->lock) != 0)
-                abort();
+        if ((err = pthread_mutex_unlock(&pool->lock)) != 0)
+            die_errnum(err, "pthread_mutex_unlock");
+        int failed = pthread_create(&pool->threads[k], NULL, worker_thread,
+                                    &pool->who[k]);
+        if (failed != 0) {
+            if ((err = pthread_mutex_lock(&pool->lock)) != 0)
+                die_errnum(err, "pthread_mutex_lock");
             pool->running--; /* (no thread of ours got to it) */
-            if (pthread_mutex_unlock(&pool->lock) != 0)
-                abort();
+            if ((err = pthread_mutex_unlock(&pool->lock)) != 0)
+                die_errnum(err, "pthread_mutex_unlock");
             (void)tpool_destroy(pool); /* joins the k already started */
-            errno = err;
+            errno = failed;
             return NULL;
         }
         pool->started = k + 1;
@@ -230,13 +238,10 @@ struct tpool_job *tpool_submit(struct tpool *pool, pool_fn *fn,
         pool->oldest = job;
     pool->newest = job;
     /* Every waiting worker may have a task now (static: each its own). */
-    err = pthread_cond_broadcast(&pool->work);
-    if (pthread_mutex_unlock(&pool->lock) != 0)
-        abort();
-    if (err != 0) {
-        errno = err;
-        return NULL;
-    }
+    if ((err = pthread_cond_broadcast(&pool->work)) != 0)
+        die_errnum(err, "pthread_cond_broadcast");
+    if ((err = pthread_mutex_unlock(&pool->lock)) != 0)
+        die_errnum(err, "pthread_mutex_unlock");
     return job;
 }
 
@@ -250,10 +255,10 @@ int tpool_wait(struct tpool *pool, struct tpool_job *job,
     }
     while (job->finished < job->ntasks && pool->running > 0)
         if ((err = pthread_cond_wait(&pool->done, &pool->lock)) != 0)
-            abort();
+            die_errnum(err, "pthread_cond_wait");
     if (job->finished < job->ntasks) {
-        if (pthread_mutex_unlock(&pool->lock) != 0)
-            abort();
+        if ((err = pthread_mutex_unlock(&pool->lock)) != 0)
+            die_errnum(err, "pthread_mutex_unlock");
         errno = EDEADLK; /* tasks left and no thread to run them */
         return -1;
     }
@@ -303,12 +308,12 @@ int tpool_destroy(struct tpool *pool)
      * that the pool is closing; a thread never joined is never released. */
     /* BEGIN SOLUTION */
     if ((err = pthread_mutex_lock(&pool->lock)) != 0)
-        abort();
+        die_errnum(err, "pthread_mutex_lock");
     pool->closing = true;
     if ((err = pthread_cond_broadcast(&pool->work)) != 0)
         first = err;
     if ((err = pthread_mutex_unlock(&pool->lock)) != 0)
-        abort();
+        die_errnum(err, "pthread_mutex_unlock");
     for (int k = 0; k < pool->started; k++)
         if ((err = pthread_join(pool->threads[k], NULL)) != 0 && first == 0)
             first = err;
