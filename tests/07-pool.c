@@ -187,10 +187,12 @@ Test(lab07_pool, map_returns_results_in_input_order_and_runs_each_task_once)
         cr_assert_eq(d->ran[k].fds, d->ran[0].fds,
                      "The worker with pid %ld has %d open file descriptors, "
                      "the one with pid %ld has %d: workers started later "
-                     "still hold the pipe ends of the earlier ones.\nHint: "
-                     "TODO(07.1): in the child, close the parent's ends of "
-                     "every other worker's pipes - a dead worker is only "
-                     "seen (end-of-file) if nobody else holds its pipe.",
+                     "still hold pipe ends meant for the parent or for the "
+                     "earlier workers.\nHint: TODO(07.1): in the parent, "
+                     "close the ends the worker uses; in the child, close "
+                     "the parent's ends of every other worker's pipes. "
+                     "End-of-file comes only when every copy of a write "
+                     "end is closed.",
                      d->ran[k].pid, d->ran[k].fds, d->ran[0].pid,
                      d->ran[0].fds);
     for (int k = 0; k < d->nran; k++)
@@ -261,8 +263,8 @@ Test(lab07_pool, a_crashing_task_is_reported_and_the_pool_goes_on)
     const char *hint =
         "Hint: TODO(07.5): end-of-file on a worker's result pipe means it "
         "died: waitpid it, mark its task POOL_CRASHED, start a new worker. "
-        "It only comes if no other worker holds that pipe's write end "
-        "(TODO 07.1).";
+        "It only comes if nobody else - the parent included - still holds "
+        "that pipe's write end (TODO 07.1).";
     struct drv *d =
         DRV(&opts, hint, "-m", "crash", "-w", "2", "-n", "8", "-c", "3");
     cr_assert_str_eq(d->status[0][3], "crashed",

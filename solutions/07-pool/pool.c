@@ -14,9 +14,13 @@
  *   - the parent closes task pipe k: worker k reads EOF and exits (shutdown);
  *   - worker k dies: the kernel closes its end of result pipe k, poll()
  *     reports it and read() returns 0, so the parent never waits forever for
- *     a result that cannot come. That only works if no other process holds
- *     a copy of that write end - which is why each new worker closes the
- *     pipe ends of all the others it inherited.
+ *     a result that cannot come.
+ * End-of-file comes only once EVERY copy of a pipe's write end is closed,
+ * and fork() copies them all. So the parent closes its copy of the result
+ * pipe's write end at once (or no death would ever be seen), and each new
+ * worker closes the parent's ends of the other workers' pipes, which it
+ * inherited (or an older worker would see end-of-file at shutdown only when
+ * the younger one has exited, too).
  * Every message is small and fixed-size, and each pipe has one reader and
  * one writer; read_full()/write_full() still loop over short transfers and
  * EINTR, as any pipe code should.
@@ -181,10 +185,10 @@ static int start_worker(struct pool *pool, int k)
      * In the parent: close the two ends the worker uses, and keep pid,
      * task_fd (task write end) and result_fd (result read end) in *w.
      * Return -1 on a failed pipe/fork/close (errno set).
-     * Hint: a worker that keeps another worker's result-pipe write end open
-     * hides that worker's death (no end-of-file); one that keeps another's
-     * task-pipe write end open stops it from ever seeing end-of-file at
-     * shutdown. */
+     * Hint: end-of-file comes only when every copy of the write end is
+     * closed. A parent that keeps the result pipe's write end never sees a
+     * worker die; a worker that keeps another worker's task-pipe write end
+     * holds back that worker's end-of-file at shutdown. */
     /* BEGIN SOLUTION */
     int task[2], result[2];
     if (pipe(task) == -1)
