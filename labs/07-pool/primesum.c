@@ -39,6 +39,7 @@
 
 #define USAGE "[-w workers] [-n limit] [-s step] [-r repeats] [-v]"
 #define MAX_REPEATS 15
+#define MAX_TASKS 100000
 
 /* Naive trial division, as in the lecture: try every d up to ceil(sqrt n). */
 static bool is_prime(int64_t n)
@@ -152,6 +153,9 @@ int main(int argc, char *argv[])
         die_usage(USAGE, "unexpected argument '%s'", argv[optind]);
 
     size_t n = (size_t)((limit + step - 1) / step);
+    if (n > MAX_TASKS)
+        die_usage(USAGE, "%zu tasks: at most %d (raise -s or lower -n)", n,
+                  MAX_TASKS);
     int64_t *xs = malloc(n * sizeof *xs);
     struct pool_result *res[4];
     for (int v = 0; v < 4; v++)
