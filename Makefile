@@ -12,7 +12,7 @@
 #   make mutants      check that each lab's tests catch its plausible wrong
 #                     answers (tests/mutants/)
 #   make starters     regenerate labs/*/ from the references' solution markers
-#   make handouts     re-run the *Run* cells of every handout on the reference
+#   make handouts [LAB=NN]  re-run the handouts' *Run* cells on the reference
 #   make format / lint / clean
 #
 # Inside a lab folder, `make check` and `make run` do the same for that lab.
@@ -178,9 +178,10 @@ mutants: deps
 starters:
 	@bash tests/tools/starter.sh --write
 
+# make handouts [LAB=NN]: every handout, or one lab's.
 handouts: deps
-	@$(MAKE) --no-print-directory $(foreach l,$(LABS),ref-$(l))
-	@bash tests/tools/handouts.sh
+	@$(MAKE) --no-print-directory $(foreach l,$(or $(lab),$(LABS)),ref-$(l))
+	@bash tests/tools/handouts.sh $(lab)
 
 FORMAT_FILES = $(wildcard common/*.[ch] solutions/*/*.[ch] tests/*.c tests/*/*.[ch])
 format:

@@ -21,7 +21,7 @@
  * Try:     shared -d 1 (the parent waits); shared -p
  */
 /* MAP_ANONYMOUS is not in POSIX 2008. */
-#define _DEFAULT_SOURCE /* NOLINT(bugprone-reserved-identifier) */
+#define _DEFAULT_SOURCE
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>

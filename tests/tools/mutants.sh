@@ -43,7 +43,11 @@ for patch in tests/mutants/*/*.patch; do
         "mutant $name" >"$work/tests.log" 2>&1
     caught=$(grep -c "^not ok " "$work/tests.tap" 2>/dev/null)
     caught=${caught:-0}
-    if [ "$caught" -gt 0 ]; then
+    ran=$(grep -c -E "^(not )?ok " "$work/tests.tap" 2>/dev/null)
+    if [ "${ran:-0}" -eq 0 ]; then
+        echo "  FAIL   $lab/$name: no test ran ($work/tests.log): cannot tell"
+        bad=1
+    elif [ "$caught" -gt 0 ]; then
         first=$(grep -m1 '^not ok ' "$work/tests.tap" | sed -E 's/^not ok - ([^ ]+).*/\1/')
         echo "  ok     $lab/$name: caught by $caught test(s), first $first"
     else

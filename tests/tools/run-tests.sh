@@ -53,6 +53,13 @@ status=${PIPESTATUS[0]}
 # Tests left out by the filter are reported as "ok ... # SKIP": drop them.
 [ -n "${KIT_TAP_OUT:-}" ] && grep -v "# SKIP" "$tap" >"$KIT_TAP_OUT"
 
+# A runner that could not start (say, its socket was taken) reports no test
+# at all: that is an error, never a pass.
+ran=$(grep -v '# SKIP' "$tap" | grep -c -E '^(not )?ok ')
+if [ "$ran" -eq 0 ]; then
+    echo "run-tests: no test ran ($label): the test runner failed to start" >&2
+    exit 1
+fi
 fail=$(grep -c '^not ok ' "$tap")
 if [ "$fail" -gt 0 ] || [ "$status" -ne 0 ]; then
     echo
