@@ -9,6 +9,7 @@
 # system allows it (see below). When something fails it
 # lists what, then repeats Criterion's synthesis line so that it is last.
 set -u
+shopt -s extglob # SUITES may be an extended glob: '!(grading*)'
 root=$1 scale=$2 suites=$3 label=$4
 bin=build/tests/kit-tests
 mkdir -p build/tests
@@ -24,7 +25,8 @@ selected=0 suite=""
 while IFS= read -r line; do
     case $line in
         [!├└│\ ]*': '*' test'*) suite=${line%%:*} ;;
-        *'── '*) [[ $suite == $suites ]] && selected=$((selected + 1)) ;;
+        # a test line: '├── name' in a UTF-8 locale, '|-- name' without one
+        *'── '* | *'-- '*) [[ $suite == $suites ]] && selected=$((selected + 1)) ;;
     esac
 done < <("$bin" --list 2>/dev/null)
 if [ "$selected" -eq 0 ]; then
