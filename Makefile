@@ -7,7 +7,7 @@
 #   make run LAB=03 [PROG=name] [ARGS="..."]   build and run your program
 #   make tsan / asan  the lab tests against the references built with
 #                     ThreadSanitizer / AddressSanitizer+UBSan (the class
-#                     grading test is left out: it runs no reference)
+#                     grading test is left out: it grades with plain builds)
 #   make valgrind     the tests with every reference run under valgrind
 #   make audit        check every lab against the lab contract
 #   make mutants      check that each lab's tests catch its plausible wrong
