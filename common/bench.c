@@ -88,11 +88,21 @@ int bench_cores(void)
     return n < 1 ? 1 : (int)n;
 }
 
+/* Copy text into buf (len > 0), cut short if it does not fit. */
+static void copy_text(char *buf, size_t len, const char *text)
+{
+    size_t n = strlen(text);
+    if (n >= len)
+        n = len - 1;
+    memcpy(buf, text, n);
+    buf[n] = '\0';
+}
+
 /* The CPU model from /proc/cpuinfo ("model name" on x86, "Model" or
  * "Processor" elsewhere), or "unknown CPU". */
 static void cpu_model(char *buf, size_t len)
 {
-    snprintf(buf, len, "unknown CPU");
+    copy_text(buf, len, "unknown CPU");
     FILE *f = fopen("/proc/cpuinfo", "r");
     if (f == NULL)
         return; /* not Linux: the model stays unknown */
@@ -108,7 +118,7 @@ static void cpu_model(char *buf, size_t len)
             char *value = colon + 1 + strspn(colon + 1, " \t");
             value[strcspn(value, "\n")] = '\0';
             if (*value != '\0') {
-                snprintf(buf, len, "%s", value);
+                copy_text(buf, len, value);
                 found = true;
             }
             break;
@@ -123,7 +133,9 @@ void bench_machine(char *buf, size_t len)
     char model[256];
     cpu_model(model, sizeof model);
     int cores = bench_cores();
-    snprintf(buf, len, "%d core%s, %s", cores, cores == 1 ? "" : "s", model);
+    if (snprintf(buf, len, "%d core%s, %s", cores, cores == 1 ? "" : "s",
+                 model) < 0)
+        die("snprintf");
 }
 
 int bench_parse_list(const char *s, long min, long max, long *out,
@@ -208,8 +220,8 @@ FILE *bench_data_open(const char *path, const char *title, int warmups,
 void bench_data_row(FILE *file, const char *variant, int workers,
                     const struct bench_result *r)
 {
-    if (fprintf(file, "%s %d %.6f %.6f %.6f %.6f %.6f %.6f\n", variant,
-                workers, r->median, r->min, r->max, r->cpu_median, r->cpu_min,
+    if (fprintf(file, "%s %d %.6f %.6f %.6f %.6f %.6f %.6f\n", variant, workers,
+                r->median, r->min, r->max, r->cpu_median, r->cpu_min,
                 r->cpu_max) < 0)
         die("writing the data file");
     /* Written at once, so that a run stopped halfway leaves its rows. */

@@ -44,7 +44,8 @@ static uint64_t powmod(uint64_t a, uint64_t e, uint64_t m)
 
 static bool is_prime(uint64_t n)
 {
-    static const uint64_t bases[] = {2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37};
+    static const uint64_t bases[] = {2,  3,  5,  7,  11, 13,
+                                     17, 19, 23, 29, 31, 37};
     if (n < 2)
         return false;
     for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++)
@@ -158,8 +159,8 @@ static void check_serial_run(const char *first, int count, struct fact *facts)
 {
     char n[16];
     snprintf(n, sizeof n, "%d", count);
-    struct run_result *r = RUN("factorize", "-m", "serial", "-r", "1", "-p",
-                               "-s", first, "-n", n);
+    struct run_result *r =
+        RUN("factorize", "-m", "serial", "-r", "1", "-p", "-s", first, "-n", n);
     expect_clean_exit(r, "TODO(08.1): factorize_naive");
     int found = parse_facts(r->out, "serial 1: ", facts, MAX_NUMS);
     cr_assert_eq(found, count,
@@ -202,14 +203,10 @@ Test(lab08_serial, lecture_numbers_factor_as_coreutils_says)
         int count;
         uint64_t f[6];
     } known[] = {
-        {0, 5, {3, 3, 53, 79, 265371653}},
-        {1, 3, {11, 859, 1058313049}},
-        {2, 4, {13, 29, 547, 48492137}},
-        {4, 4, {167, 619, 6959, 13901}},
-        {8, 2, {5, 2000000000003}},
-        {9, 4, {3, 3, 3, 370370370371}},
-        {150, 2, {3, 3333333333433}},
-        {299, 2, {1123349, 8901953}},
+        {0, 5, {3, 3, 53, 79, 265371653}}, {1, 3, {11, 859, 1058313049}},
+        {2, 4, {13, 29, 547, 48492137}},   {4, 4, {167, 619, 6959, 13901}},
+        {8, 2, {5, 2000000000003}},        {9, 4, {3, 3, 3, 370370370371}},
+        {150, 2, {3, 3333333333433}},      {299, 2, {1123349, 8901953}},
     };
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
         const struct fact *f = &facts[known[i].index];
@@ -288,8 +285,8 @@ static void check_parallel(const char *mode, const char *todo)
                      "`%s` should print 37 lines '%sN = ...'; saw %d. Hint: %s",
                      r->desc, prefix, found, todo);
         for (int k = 0; k < 37; k++) {
-            bool equal = mine[k].n == serial[k].n &&
-                         mine[k].count == serial[k].count;
+            bool equal =
+                mine[k].n == serial[k].n && mine[k].count == serial[k].count;
             for (int j = 0; equal && j < mine[k].count; j++)
                 equal = mine[k].f[j] == serial[k].f[j];
             cr_assert(equal,
@@ -369,18 +366,16 @@ Test(lab08_bench, data_file_has_a_row_per_variant_and_the_machine)
     int fd = mkstemp(path);
     cr_assert_neq(fd, -1, "mkstemp failed");
     close(fd);
-    struct run_result *r =
-        RUN("factorize", "-n", "30", "-r", "2", "-o", path);
+    struct run_result *r = RUN("factorize", "-n", "30", "-r", "2", "-o", path);
     expect_clean_exit(r, "TODO(08.1) to TODO(08.5)");
     FILE *f = fopen(path, "r");
     cr_assert_not_null(f, "no data file %s", path);
     char line[512];
     bool cores = false, cpu = false;
     int rows = 0;
-    static const char *const want[] = {"serial 1",    "threads 2",
-                                       "processes 2", "threads 4",
-                                       "processes 4", "threads 8",
-                                       "processes 8"};
+    static const char *const want[] = {
+        "serial 1",    "threads 2", "processes 2", "threads 4",
+        "processes 4", "threads 8", "processes 8"};
     while (fgets(line, sizeof line, f) != NULL) {
         cores = cores || strncmp(line, "# cores: ", 9) == 0;
         cpu = cpu || strncmp(line, "# cpu: ", 7) == 0;
@@ -389,22 +384,23 @@ Test(lab08_bench, data_file_has_a_row_per_variant_and_the_machine)
         double med, lo, hi;
         char var[32];
         int w;
-        cr_assert(sscanf(line, "%31s %d %lf %lf %lf", var, &w, &med, &lo,
-                         &hi) == 5 &&
-                      rows < 7,
-                  "unexpected data row: %s", line);
+        cr_assert(
+            sscanf(line, "%31s %d %lf %lf %lf", var, &w, &med, &lo, &hi) == 5 &&
+                rows < 7,
+            "unexpected data row: %s", line);
         char got[64];
         snprintf(got, sizeof got, "%s %d", var, w);
-        cr_assert_str_eq(got, want[rows], "row %d should be '%s ...'",
-                         rows + 1, want[rows]);
+        cr_assert_str_eq(got, want[rows], "row %d should be '%s ...'", rows + 1,
+                         want[rows]);
         cr_assert(lo <= med && med <= hi, "row '%s': min <= median <= max",
                   got);
         rows++;
     }
     fclose(f);
     unlink(path);
-    cr_assert_eq(rows, 7, "expected 7 rows (serial, 2/4/8 threads and "
-                          "processes), saw %d",
+    cr_assert_eq(rows, 7,
+                 "expected 7 rows (serial, 2/4/8 threads and "
+                 "processes), saw %d",
                  rows);
     cr_assert(cores && cpu, "the data file must say the core count and CPU");
     run_free(r);

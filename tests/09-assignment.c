@@ -100,16 +100,16 @@ static void check_pairs(const struct run_result *r, unsigned start,
 
 Test(lab09_sums, the_assignments_example_and_bad_arguments)
 {
-    struct run_result *r =
-        RUN("assignment", "-a", "naive", "-m", "serial", "-r", "1", "10",
-            "100", "10");
+    struct run_result *r = RUN("assignment", "-a", "naive", "-m", "serial",
+                               "-r", "1", "10", "100", "10");
     expect_clean_exit(r, "TODO(09.1)");
     static const unsigned long long want[] = {17,  77,  129, 197, 328,
                                               440, 568, 791, 963};
     static struct pair pairs[MAX_PAIRS];
     int found = parse_pairs(r->out, pairs, MAX_PAIRS);
-    cr_assert_eq(found, 9, "expected the 9 pairs [10, 17] ... [90, 963]; saw "
-                           "%d. Output:\n%s",
+    cr_assert_eq(found, 9,
+                 "expected the 9 pairs [10, 17] ... [90, 963]; saw "
+                 "%d. Output:\n%s",
                  found, r->out);
     for (int i = 0; i < 9; i++)
         cr_assert(pairs[i].n == 10ul * (i + 1) && pairs[i].sum == want[i],
@@ -119,8 +119,8 @@ Test(lab09_sums, the_assignments_example_and_bad_arguments)
     run_free(r);
 
     static const char *const bad[][4] = {
-        {"-a", "quick"},  {"-m", "fibers"}, {"-w", "0"},
-        {"10", "100"},    {"100", "10", "10"}, {"-r", "0"},
+        {"-a", "quick"}, {"-m", "fibers"},    {"-w", "0"},
+        {"10", "100"},   {"100", "10", "10"}, {"-r", "0"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         const char *argv[6] = {"assignment"};
@@ -138,9 +138,8 @@ Test(lab09_sums, the_assignments_example_and_bad_arguments)
 Test(lab09_sums, naive_sums_of_bigger_n_match_an_independent_sieve)
 {
     /* Includes squares of primes (the i * i <= n boundary) many times. */
-    struct run_result *r =
-        RUN("assignment", "-a", "naive", "-m", "serial", "-r", "1", "0",
-            "300001", "20000");
+    struct run_result *r = RUN("assignment", "-a", "naive", "-m", "serial",
+                               "-r", "1", "0", "300001", "20000");
     expect_clean_exit(r, "TODO(09.1)");
     check_pairs(r, 0, 300001, 20000, "TODO(09.1)");
     run_free(r);
@@ -215,15 +214,15 @@ Test(lab09_bench, data_file_has_a_row_per_variant_and_the_machine)
     int fd = mkstemp(path);
     cr_assert_neq(fd, -1, "mkstemp failed");
     close(fd);
-    struct run_result *r = RUN("assignment", "-r", "2", "-w", "2,4", "-o",
-                               path, "1000", "20000", "1000");
+    struct run_result *r = RUN("assignment", "-r", "2", "-w", "2,4", "-o", path,
+                               "1000", "20000", "1000");
     expect_clean_exit(r, "TODO(09.1) to TODO(09.5)");
     check_pairs(r, 1000, 20000, 1000, "TODO(09.1)");
-    static const char *const want[] = {
-        "naive-serial 1",    "naive-processes 2", "naive-threads 2",
-        "naive-processes 4", "naive-threads 4",   "sieve-serial 1",
-        "sieve-processes 2", "sieve-threads 2",   "sieve-processes 4",
-        "sieve-threads 4"};
+    static const char *const want[] = {"naive-serial 1",    "naive-processes 2",
+                                       "naive-threads 2",   "naive-processes 4",
+                                       "naive-threads 4",   "sieve-serial 1",
+                                       "sieve-processes 2", "sieve-threads 2",
+                                       "sieve-processes 4", "sieve-threads 4"};
     FILE *f = fopen(path, "r");
     cr_assert_not_null(f, "no data file %s", path);
     char line[512];
@@ -237,13 +236,13 @@ Test(lab09_bench, data_file_has_a_row_per_variant_and_the_machine)
         char var[32], got[64];
         int w;
         double med, lo, hi;
-        cr_assert(sscanf(line, "%31s %d %lf %lf %lf", var, &w, &med, &lo,
-                         &hi) == 5 &&
-                      rows < 10,
-                  "unexpected data row: %s", line);
+        cr_assert(
+            sscanf(line, "%31s %d %lf %lf %lf", var, &w, &med, &lo, &hi) == 5 &&
+                rows < 10,
+            "unexpected data row: %s", line);
         snprintf(got, sizeof got, "%s %d", var, w);
-        cr_assert_str_eq(got, want[rows], "row %d should be '%s ...'",
-                         rows + 1, want[rows]);
+        cr_assert_str_eq(got, want[rows], "row %d should be '%s ...'", rows + 1,
+                         want[rows]);
         cr_assert(lo <= med && med <= hi, "row '%s': min <= median <= max",
                   got);
         rows++;

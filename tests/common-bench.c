@@ -36,8 +36,9 @@ Test(common_bench, runs_warmups_then_timed_runs)
     struct counter c = {.sleep = 0.01};
     struct bench_result r;
     bench_run(count_and_sleep, &c, 2, 5, false, &r);
-    cr_assert_eq(c.calls, 7, "2 warm-ups + 5 timed runs: expected 7 calls, "
-                             "saw %d",
+    cr_assert_eq(c.calls, 7,
+                 "2 warm-ups + 5 timed runs: expected 7 calls, "
+                 "saw %d",
                  c.calls);
     cr_assert_eq(r.runs, 5);
     cr_assert_geq(r.min, 0.01, "each run sleeps 10 ms; min was %.4f s", r.min);
@@ -92,8 +93,7 @@ Test(common_bench, parses_worker_lists)
     cr_assert_eq(v[0], 16);
 }
 
-Test(common_bench, bad_list_exits_2, .exit_code = 2,
-     .init = cr_redirect_stderr)
+Test(common_bench, bad_list_exits_2, .exit_code = 2, .init = cr_redirect_stderr)
 {
     long v[8];
     bench_parse_list("2,,8", 1, 64, v, 8, "workers", "[-w list]");
@@ -130,8 +130,12 @@ Test(common_bench, data_file_has_machine_comments_and_rows)
     cr_assert_not_null(f);
     char line[512];
     int rows = 0;
-    const char *want[] = {"# title: unit test", "# cores: ", "# cpu: ",
-                          "# compiler: ", "# flags: ", "# date: 20",
+    const char *want[] = {"# title: unit test",
+                          "# cores: ",
+                          "# cpu: ",
+                          "# compiler: ",
+                          "# flags: ",
+                          "# date: 20",
                           "# columns: variant workers median min max"};
     bool seen[sizeof want / sizeof want[0]] = {false};
     while (fgets(line, sizeof line, f) != NULL) {

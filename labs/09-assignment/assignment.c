@@ -87,8 +87,9 @@ static struct row measure(struct job *j, int runs, const uint64_t *reference,
                           double serial_median)
 {
     struct row row = {.workers = j->workers};
-    snprintf(row.variant, sizeof row.variant, "%s-%s",
-             ALGORITHM_NAMES[j->alg], j->mode);
+    if (snprintf(row.variant, sizeof row.variant, "%s-%s",
+                 ALGORITHM_NAMES[j->alg], j->mode) < 0)
+        die("snprintf");
     bench_run(run_job, j, WARMUPS, runs, true, &row.r);
     printf("%s %-9s %2d worker%s  median %8.3f s  (min %.3f, max %.3f)  "
            "cpu %8.3f s",
@@ -101,7 +102,8 @@ static struct row measure(struct job *j, int runs, const uint64_t *reference,
         for (size_t i = 0; i < j->count; i++) {
             if (j->sums[i] != reference[i]) {
                 printf("  WRONG\n");
-                fflush(stdout);
+                if (fflush(stdout) == EOF)
+                    die("fflush");
                 (void)fprintf(stderr,
                               "%s: %s %s with %d workers: the sum below %lu "
                               "is %llu, but the serial run says %llu\n",
@@ -200,10 +202,10 @@ int main(int argc, char *argv[])
             continue;
         /* Serial first: the baseline for the speedups, and (the first
          * time) the sums every other variant must reproduce. */
-        struct job job = {(enum primes_algorithm)a, "serial", 1, ns, count,
-                          sums};
-        rows[nrows] = measure(&job, (int)runs,
-                              have_reference ? reference : NULL, 0);
+        struct job job = {
+            (enum primes_algorithm)a, "serial", 1, ns, count, sums};
+        rows[nrows] =
+            measure(&job, (int)runs, have_reference ? reference : NULL, 0);
         double serial_median = rows[nrows++].r.median;
         if (!have_reference) {
             memcpy(reference, sums, count * sizeof *sums);
@@ -230,9 +232,10 @@ int main(int argc, char *argv[])
 
     if (data_path != NULL) {
         char title[160];
-        snprintf(title, sizeof title,
-                 "sums of the primes below n for n in range(%ld, %ld, %ld)",
-                 start, stop, step);
+        if (snprintf(title, sizeof title,
+                     "sums of the primes below n for n in range(%ld, %ld, %ld)",
+                     start, stop, step) < 0)
+            die("snprintf");
         FILE *f = bench_data_open(data_path, title, WARMUPS, (int)runs);
         for (int i = 0; i < nrows; i++)
             bench_data_row(f, rows[i].variant, rows[i].workers, &rows[i].r);

@@ -76,10 +76,13 @@ static void run_job(void *arg)
 
 static void print_factorization(FILE *out, const struct factorization *f)
 {
-    fprintf(out, "%" PRIu64 " =", f->n);
+    if (fprintf(out, "%" PRIu64 " =", f->n) < 0)
+        die("write");
     for (int k = 0; k < f->count && k < FACTOR_MAX; k++)
-        fprintf(out, "%s %" PRIu64, k == 0 ? "" : " *", f->factors[k]);
-    fprintf(out, "\n");
+        if (fprintf(out, "%s %" PRIu64, k == 0 ? "" : " *", f->factors[k]) < 0)
+            die("write");
+    if (fprintf(out, "\n") < 0)
+        die("write");
 }
 
 /* One measured variant, kept until the end: the data file is written only
@@ -110,7 +113,8 @@ static struct row measure(struct job *j, int runs,
         size_t differ = factor_compare(serial, j->results, j->count, &first);
         if (differ != 0) {
             printf("  WRONG\n");
-            fflush(stdout);
+            if (fflush(stdout) == EOF)
+                die("fflush");
             (void)fprintf(stderr,
                           "%s: %s with %d workers: %zu of %zu factorizations "
                           "differ from the serial ones; the first:\n  serial: ",
@@ -173,8 +177,7 @@ int main(int argc, char *argv[])
     if (optind != argc)
         die_usage(USAGE, "unexpected argument '%s'", argv[optind]);
     bool threads = strcmp(mode, "all") == 0 || strcmp(mode, "threads") == 0;
-    bool processes =
-        strcmp(mode, "all") == 0 || strcmp(mode, "processes") == 0;
+    bool processes = strcmp(mode, "all") == 0 || strcmp(mode, "processes") == 0;
     if (!threads && !processes && strcmp(mode, "serial") != 0)
         die_usage(USAGE, "unknown mode '%s'", mode);
 
@@ -216,19 +219,22 @@ int main(int argc, char *argv[])
         job.results = results;
         if (threads) {
             job.variant = "threads";
-            rows[nrows++] = measure(&job, (int)runs, serial, serial_median, print);
+            rows[nrows++] =
+                measure(&job, (int)runs, serial, serial_median, print);
         }
         if (processes) {
             job.variant = "processes";
-            rows[nrows++] = measure(&job, (int)runs, serial, serial_median, print);
+            rows[nrows++] =
+                measure(&job, (int)runs, serial, serial_median, print);
         }
     }
     printf("all %d variants gave the same %zu factorizations\n", nrows, n);
 
     if (data_path != NULL) {
         char title[128];
-        snprintf(title, sizeof title,
-                 "factorize %zu odd numbers from %" PRIu64, n, nums[0]);
+        if (snprintf(title, sizeof title,
+                     "factorize %zu odd numbers from %" PRIu64, n, nums[0]) < 0)
+            die("snprintf");
         FILE *f = bench_data_open(data_path, title, WARMUPS, (int)runs);
         for (int i = 0; i < nrows; i++)
             bench_data_row(f, rows[i].variant, rows[i].workers, &rows[i].r);

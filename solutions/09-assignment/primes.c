@@ -1,7 +1,8 @@
 /*
  * primes.c - see primes.h.
  */
-#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
+/* MAP_ANONYMOUS is not POSIX: ask the C library for it. */
+#define _DEFAULT_SOURCE /* NOLINT(bugprone-reserved-identifier) */
 #include "primes.h"
 
 #include <pthread.h>
@@ -79,8 +80,8 @@ uint64_t sum_primes(enum primes_algorithm alg, uint32_t n)
     return sum;
 }
 
-void primes_serial(enum primes_algorithm alg, const uint32_t *ns,
-                   size_t count, uint64_t *sums)
+void primes_serial(enum primes_algorithm alg, const uint32_t *ns, size_t count,
+                   uint64_t *sums)
 {
     for (size_t i = 0; i < count; i++)
         sums[i] = sum_primes(alg, ns[i]);
@@ -89,12 +90,12 @@ void primes_serial(enum primes_algorithm alg, const uint32_t *ns,
 /* The tasks and where their answers go, as every worker sees them. */
 struct board {
     enum primes_algorithm alg;
-    const uint32_t *ns;   /* the tasks */
-    const size_t *order;  /* task indices, biggest n first */
-    size_t count;         /* how many tasks */
-    atomic_size_t *next;  /* how many tasks have been taken: shared */
-    atomic_size_t *done;  /* how many tasks have been done: shared */
-    uint64_t *sums;       /* sums[i] for ns[i]: shared */
+    const uint32_t *ns;  /* the tasks */
+    const size_t *order; /* task indices, biggest n first */
+    size_t count;        /* how many tasks */
+    atomic_size_t *next; /* how many tasks have been taken: shared */
+    atomic_size_t *done; /* how many tasks have been done: shared */
+    uint64_t *sums;      /* sums[i] for ns[i]: shared */
 };
 
 /* Do task i, and count it: if two workers ever took the same task, more
@@ -164,13 +165,12 @@ static void *thread_main(void *arg)
     return NULL;
 }
 
-void primes_threads(enum primes_algorithm alg, const uint32_t *ns,
-                    size_t count, uint64_t *sums, int workers)
+void primes_threads(enum primes_algorithm alg, const uint32_t *ns, size_t count,
+                    uint64_t *sums, int workers)
 {
     atomic_size_t next = 0, done = 0;
-    struct board b = {alg,   ns,    order_biggest_first(ns, count),
-                      count, &next, &done,
-                      sums};
+    struct board b = {alg,   ns,  order_biggest_first(ns, count), count, &next,
+                      &done, sums};
     pthread_t ids[PRIMES_WORKERS];
     /* TODO(09.4): Start `workers` threads running thread_main(&b), then
      * join them all (check each call: die_errnum). The threads share
@@ -212,8 +212,8 @@ void primes_processes(enum primes_algorithm alg, const uint32_t *ns,
         die("mmap");
     atomic_init(&sh->next, 0);
     atomic_init(&sh->done, 0);
-    struct board b = {alg,       ns,        order_biggest_first(ns, count),
-                      count,     &sh->next, &sh->done,
+    struct board b = {alg,     ns,        order_biggest_first(ns, count),
+                      count,   &sh->next, &sh->done,
                       sh->sums};
     pid_t pids[PRIMES_WORKERS];
     if (fflush(stdout) == EOF) /* no copy of unwritten output in a child */

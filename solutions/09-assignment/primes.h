@@ -35,14 +35,14 @@ bool is_prime_naive(uint32_t n);
 uint64_t sum_primes(enum primes_algorithm alg, uint32_t n);
 
 /* sums[i] = sum_primes(alg, ns[i]) for i in 0..count-1, one after another. */
-void primes_serial(enum primes_algorithm alg, const uint32_t *ns,
-                   size_t count, uint64_t *sums);
+void primes_serial(enum primes_algorithm alg, const uint32_t *ns, size_t count,
+                   uint64_t *sums);
 
 /* The same with `workers` threads (1..PRIMES_WORKERS) taking the tasks
  * biggest first from a shared atomic counter. Exits with a message if a
  * thread cannot be started. */
-void primes_threads(enum primes_algorithm alg, const uint32_t *ns,
-                    size_t count, uint64_t *sums, int workers);
+void primes_threads(enum primes_algorithm alg, const uint32_t *ns, size_t count,
+                    uint64_t *sums, int workers);
 
 /* The same with `workers` child processes; the counter and the sums live
  * in memory shared with the children (mmap). Every child is waited for;
