@@ -35,6 +35,8 @@ x(v) = is(v . "-serial") ? pos($2) : is(v . "-processes") ? pos($2) - 0.19 : pos
 if (pos(cores) + 0.5 < pos(W_max) + 0.7) {
     set object 1 rect from pos(cores) + 0.5, graph 0 to graph 1, graph 1 \
         behind fc rgb "#f2f2f2" fs solid noborder
+    set label 1 sprintf("more workers than\nthe %d cores", cores) \
+        at pos(cores) + 0.55, graph 0.97 left front font ",9" tc rgb "#555555"
 }
 names = "naive sieve"
 

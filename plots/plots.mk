@@ -23,7 +23,7 @@ ASSIGNMENT := $(BUILD)/ref/09-assignment/assignment
 FACTORIZE_ARGS  ?= -r 9
 ASSIGNMENT_ARGS ?= -r 3
 # What the data files record as the flags the programs were built with.
-export BENCH_CFLAGS := $(CC) $(filter -std=% -O% -march=% -mtune=% -pthread,$(CFLAGS_plain))
+export BENCH_CFLAGS := $(filter -std=% -O% -march=% -mtune=% -pthread,$(CFLAGS_plain))
 
 PLOT_CHARTS := plots/factorization-bars plots/factorization-speedup plots/assignment
 PLOT_FILES  := $(foreach c,$(PLOT_CHARTS),$(c).png $(c).svg)

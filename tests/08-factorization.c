@@ -147,6 +147,10 @@ static void check_fact(const struct fact *f, const char *desc)
 
 static void expect_clean_exit(const struct run_result *r, const char *todo)
 {
+    /* Every variant is checked against the serial answers: those first. */
+    if (strstr(r->err, "serial factorization") != NULL)
+        todo = "TODO(08.1) first: the serial answers, which every other "
+               "variant is compared with, are wrong";
     cr_assert_eq(r->exit_code, 0,
                  "`%s` %s; expected it to exit with status 0. Its stderr:\n%s"
                  "\nHint: %s",

@@ -206,7 +206,9 @@ int main(int argc, char *argv[])
     rows[nrows++] = measure(&job, (int)runs, NULL, 0, print);
     for (size_t i = 0; i < n; i++) {
         if (!factor_multiplies_back(&serial[i])) {
-            (void)fprintf(stderr, "%s: the serial factorization is wrong: ",
+            (void)fprintf(stderr,
+                          "%s: the serial factorization does not multiply "
+                          "back to its number: ",
                           errors_progname());
             print_factorization(stderr, &serial[i]);
             exit(EXIT_FAILURE);
