@@ -3,7 +3,7 @@
  * primes below n; serially, with threads, and with processes, by two
  * algorithms.
  *
- * The tasks are very uneven: the sum below 2400000 costs about 50 times
+ * The tasks are very uneven: the sum below 2400000 costs about 80 times
  * the sum below 100000 with the naive test. Cutting the list into one
  * static chunk per worker would leave the worker with the big numbers
  * working alone at the end. So the workers here take tasks one at a time,
