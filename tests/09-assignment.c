@@ -1,0 +1,255 @@
+/*
+ * Lab 09 - the assignment: sums of the primes below n, serially, with
+ * processes and with threads, naive and by the sieve. The tests check the
+ * sums (the assignment's small ones, and big ones against a sieve of the
+ * test's own), their order, and that every parallel variant gives the
+ * serial sums; never the times. Ranges are small so that the tests stay
+ * fast.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "run.h"
+
+#define LAB "09-assignment"
+
+TestSuite(lab09_sums, .timeout = 60);
+TestSuite(lab09_sieve, .timeout = 60);
+TestSuite(lab09_threads, .timeout = 60);
+TestSuite(lab09_processes, .timeout = 60);
+TestSuite(lab09_bench, .timeout = 60);
+
+#define MAX_PAIRS 200
+
+/* The sums of the primes below every n up to limit, from a sieve of our
+ * own: sums[n] for 0 <= n <= limit. Caller frees. */
+static unsigned long long *sums_below(unsigned limit)
+{
+    unsigned char *composite = calloc(limit + 1, 1);
+    unsigned long long *sums = calloc(limit + 2, sizeof *sums);
+    cr_assert(composite != NULL && sums != NULL);
+    unsigned long long total = 0;
+    for (unsigned x = 0; x <= limit; x++) {
+        sums[x] = total; /* primes below x */
+        if (x < 2 || composite[x])
+            continue;
+        total += x;
+        for (unsigned long long m = (unsigned long long)x * x; m <= limit;
+             m += x)
+            composite[m] = 1;
+    }
+    free(composite);
+    return sums;
+}
+
+struct pair {
+    unsigned long n;
+    unsigned long long sum;
+};
+
+/* The "[n, sum]" lines of the output, in order. */
+static int parse_pairs(const char *out, struct pair *pairs, int max)
+{
+    int found = 0;
+    char **lines = run_lines(out, NULL);
+    for (char **l = lines; *l != NULL && found < max; l++) {
+        struct pair p;
+        if (sscanf(*l, "[%lu, %llu]", &p.n, &p.sum) == 2)
+            pairs[found++] = p;
+    }
+    run_free_lines(lines);
+    return found;
+}
+
+static void expect_clean_exit(const struct run_result *r, const char *todo)
+{
+    cr_assert_eq(r->exit_code, 0,
+                 "`%s` %s; expected it to exit with status 0. Its stderr:\n%s"
+                 "\nHint: %s",
+                 r->desc, run_how_ended(r), r->err, todo);
+}
+
+/* Check that r printed the pairs for range(start, stop, step), in order,
+ * with the right sums. */
+static void check_pairs(const struct run_result *r, unsigned start,
+                        unsigned stop, unsigned step, const char *todo)
+{
+    static struct pair pairs[MAX_PAIRS];
+    int want = (int)((stop - start + step - 1) / step);
+    int found = parse_pairs(r->out, pairs, MAX_PAIRS);
+    cr_assert_eq(found, want,
+                 "`%s` should print %d lines '[n, sum]'; found %d. Output:\n%s",
+                 r->desc, want, found, r->out);
+    unsigned long long *sums = sums_below(stop);
+    for (int i = 0; i < found; i++) {
+        unsigned long n = start + (unsigned long)i * step;
+        cr_assert_eq(pairs[i].n, n,
+                     "`%s`: pair %d is for n = %lu, expected %lu: the pairs "
+                     "must come sorted by n.",
+                     r->desc, i + 1, pairs[i].n, n);
+        cr_assert_eq(pairs[i].sum, sums[n],
+                     "`%s`: the sum of the primes below %lu is %llu, the "
+                     "program says %llu. Hint: %s",
+                     r->desc, n, sums[n], pairs[i].sum, todo);
+    }
+    free(sums);
+}
+
+Test(lab09_sums, the_assignments_example_and_bad_arguments)
+{
+    struct run_result *r = RUN("assignment", "-a", "naive", "-m", "serial",
+                               "-r", "1", "10", "100", "10");
+    expect_clean_exit(r, "TODO(09.1)");
+    static const unsigned long long want[] = {17,  77,  129, 197, 328,
+                                              440, 568, 791, 963};
+    static struct pair pairs[MAX_PAIRS];
+    int found = parse_pairs(r->out, pairs, MAX_PAIRS);
+    cr_assert_eq(found, 9,
+                 "expected the 9 pairs [10, 17] ... [90, 963]; saw "
+                 "%d. Output:\n%s",
+                 found, r->out);
+    for (int i = 0; i < 9; i++)
+        cr_assert(pairs[i].n == 10ul * (i + 1) && pairs[i].sum == want[i],
+                  "expected [%d, %llu], saw [%lu, %llu]. Hint: TODO(09.1): "
+                  "the assignment's isPrime; 2 is prime, 1 is not.",
+                  10 * (i + 1), want[i], pairs[i].n, pairs[i].sum);
+    run_free(r);
+
+    static const char *const bad[][4] = {
+        {"-a", "quick"}, {"-m", "fibers"},    {"-w", "0"},
+        {"10", "100"},   {"100", "10", "10"}, {"-r", "0"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *argv[6] = {"assignment"};
+        for (int k = 0; k < 3 && bad[i][k] != NULL; k++)
+            argv[k + 1] = bad[i][k];
+        struct run_result *b = run_program(LAB, argv, NULL);
+        cr_assert_eq(b->exit_code, 2, "`%s` should exit with status 2; it %s.",
+                     b->desc, run_how_ended(b));
+        cr_assert(strstr(b->err, "usage:") != NULL,
+                  "`%s` should print a usage line on stderr.", b->desc);
+        run_free(b);
+    }
+}
+
+Test(lab09_sums, naive_sums_of_bigger_n_match_an_independent_sieve)
+{
+    /* Includes squares of primes (the i * i <= n boundary) many times. */
+    struct run_result *r = RUN("assignment", "-a", "naive", "-m", "serial",
+                               "-r", "1", "0", "300001", "20000");
+    expect_clean_exit(r, "TODO(09.1)");
+    check_pairs(r, 0, 300001, 20000, "TODO(09.1)");
+    run_free(r);
+}
+
+Test(lab09_sieve, sieve_gives_the_assignments_sums_to_2400000)
+{
+    /* The whole assignment by the sieve: fast enough for a test. */
+    struct run_result *r =
+        RUN("assignment", "-a", "sieve", "-m", "serial", "-r", "1");
+    expect_clean_exit(r, "TODO(09.2)");
+    check_pairs(r, 100000, 2500000, 100000,
+                "TODO(09.2): cross out multiples of each prime from i * i, "
+                "add up what is left below n.");
+    run_free(r);
+    /* Tiny n: 0, 1, 2, 3, ... 40, where off-by-one errors live. */
+    r = RUN("assignment", "-a", "sieve", "-m", "serial", "-r", "1", "0", "41",
+            "1");
+    expect_clean_exit(r, "TODO(09.2)");
+    check_pairs(r, 0, 41, 1, "TODO(09.2): nothing is below 2; 2 is prime.");
+    run_free(r);
+}
+
+/* A parallel mode, both algorithms, several worker counts (more workers
+ * than tasks too): the program compares each variant with the serial sums
+ * and must say they are the same; the printed pairs must be right. */
+static void check_parallel(const char *mode, const char *todo)
+{
+    struct run_result *r = RUN("assignment", "-m", mode, "-w", "1,2,3,8,40",
+                               "-r", "1", "1000", "61000", "2000");
+    expect_clean_exit(r, todo);
+    static const int counts[] = {1, 2, 3, 8, 40};
+    static const char *const algs[] = {"naive", "sieve"};
+    for (size_t a = 0; a < 2; a++) {
+        for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+            char head[64];
+            snprintf(head, sizeof head, "%s %-9s %2d worker", algs[a], mode,
+                     counts[i]);
+            const char *line = strstr(r->out, head);
+            cr_assert(line != NULL, "`%s` printed no line '%s...'. Output:\n%s",
+                      r->desc, head, r->out);
+            const char *eol = strchr(line, '\n');
+            const char *same = strstr(line, "same 30 sums as serial");
+            cr_assert(same != NULL && (eol == NULL || same < eol),
+                      "`%s`: %s %s with %d workers did not give the serial "
+                      "sums. Output:\n%s\nHint: %s",
+                      r->desc, algs[a], mode, counts[i], r->out, todo);
+        }
+    }
+    check_pairs(r, 1000, 61000, 2000, "TODO(09.1)");
+    run_free(r);
+}
+
+Test(lab09_threads, every_thread_count_gives_the_serial_sums)
+{
+    check_parallel("threads", "TODO(09.3): take each task exactly once "
+                              "from the atomic counter; TODO(09.4): start "
+                              "and join the threads.");
+}
+
+Test(lab09_processes, every_process_count_gives_the_serial_sums)
+{
+    check_parallel("processes",
+                   "TODO(09.3): take each task exactly once from the atomic "
+                   "counter; TODO(09.5): the children must write into the "
+                   "MAP_SHARED memory, and the parent wait for them all.");
+}
+
+Test(lab09_bench, data_file_has_a_row_per_variant_and_the_machine)
+{
+    char path[] = "/tmp/kit-lab09-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_neq(fd, -1, "mkstemp failed");
+    close(fd);
+    struct run_result *r = RUN("assignment", "-r", "2", "-w", "2,4", "-o", path,
+                               "1000", "20000", "1000");
+    expect_clean_exit(r, "TODO(09.1) to TODO(09.5)");
+    check_pairs(r, 1000, 20000, 1000, "TODO(09.1)");
+    static const char *const want[] = {"naive-serial 1",    "naive-processes 2",
+                                       "naive-threads 2",   "naive-processes 4",
+                                       "naive-threads 4",   "sieve-serial 1",
+                                       "sieve-processes 2", "sieve-threads 2",
+                                       "sieve-processes 4", "sieve-threads 4"};
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "no data file %s", path);
+    char line[512];
+    bool cores = false, cpu = false;
+    int rows = 0;
+    while (fgets(line, sizeof line, f) != NULL) {
+        cores = cores || strncmp(line, "# cores: ", 9) == 0;
+        cpu = cpu || strncmp(line, "# cpu: ", 7) == 0;
+        if (line[0] == '#')
+            continue;
+        char var[32], got[64];
+        int w;
+        double med, lo, hi;
+        cr_assert(
+            sscanf(line, "%31s %d %lf %lf %lf", var, &w, &med, &lo, &hi) == 5 &&
+                rows < 10,
+            "unexpected data row: %s", line);
+        snprintf(got, sizeof got, "%s %d", var, w);
+        cr_assert_str_eq(got, want[rows], "row %d should be '%s ...'", rows + 1,
+                         want[rows]);
+        cr_assert(lo <= med && med <= hi, "row '%s': min <= median <= max",
+                  got);
+        rows++;
+    }
+    fclose(f);
+    unlink(path);
+    cr_assert_eq(rows, 10, "expected 10 rows, saw %d", rows);
+    cr_assert(cores && cpu, "the data file must say the core count and CPU");
+    run_free(r);
+}
