@@ -463,7 +463,7 @@ Test(lab07_programs, primesum_reports_static_and_dynamic_and_agrees)
     const char *m = strstr(r->out, "machine: ");
     cr_assert(m != NULL && sscanf(m, "machine: %ld cores", &cores) == 1 &&
                   cores >= 1,
-              "Expected a 'machine: N cores online' line. Output:\n%s", r->out);
+              "Expected a 'machine: N cores, CPU' line. Output:\n%s", r->out);
     static const char *const variants[] = {
         "processes static ", "processes dynamic", "threads   static ",
         "threads   dynamic"};

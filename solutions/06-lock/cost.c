@@ -10,8 +10,9 @@
  * Usage:   cost [-w workers] [-n ops] [-r runs] [sync ...]
  *          -w workers  2..16 (default 2)
  *          -n ops      updates per worker, 1..100000000 (default 1000000)
- *          -r runs     measurements per cell; the median is printed,
- *                      1..99 (default 5)
+ *          -r runs     measurements per cell; the median is printed
+ *                      (and, for all workers, the fastest and slowest
+ *                      run), 1..99 (default 5)
  *          sync        which of none, mutex, semaphore, atomic to measure
  *                      (default: all four)
  *
@@ -33,6 +34,7 @@
 
 #include "account.h"
 #include "args.h"
+#include "bench.h"
 #include "errors.h"
 #include "race.h"
 
@@ -40,18 +42,18 @@
     "[-w workers] [-n ops] [-r runs] [none|mutex|semaphore|atomic ...]"
 #define MAX_RUNS 99
 
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
+/* The cost of one update (seconds) over runs runs of the workload with
+ * workers workers: the median, and the fastest and slowest run. */
+struct cost {
+    double median, min, max;
+};
 
-/* Run the workload runs times with workers workers; return the median
- * seconds per update, and count the runs whose total was off in *wrong
- * and the most updates lost in one run in *worst. */
-static double median_cost(struct account *a, bool processes,
-                          enum account_sync sync, int workers, long ops,
-                          int runs, int *wrong, long *worst)
+/* Run the workload runs times with workers workers; return its cost per
+ * update, and count the runs whose total was off in *wrong and the most
+ * updates lost in one run in *worst. */
+static struct cost measure_cost(struct account *a, bool processes,
+                                enum account_sync sync, int workers, long ops,
+                                int runs, int *wrong, long *worst)
 {
     long amounts[RACE_MAX_WORKERS];
     for (int i = 0; i < workers; i++)
@@ -70,11 +72,10 @@ static double median_cost(struct account *a, bool processes,
         if (lost > *worst)
             *worst = lost;
     }
-    qsort(seconds, (size_t)runs, sizeof seconds[0], compare_doubles);
-    double median = runs % 2 == 1
-                        ? seconds[runs / 2]
-                        : (seconds[runs / 2 - 1] + seconds[runs / 2]) / 2;
-    return median / ((double)workers * (double)ops);
+    double updates = (double)workers * (double)ops;
+    double median = bench_median(seconds, (size_t)runs); /* sorts seconds */
+    return (struct cost){median / updates, seconds[0] / updates,
+                         seconds[runs - 1] / updates};
 }
 
 /* One row: the cost of an update by one worker alone (the price of the
@@ -85,16 +86,18 @@ static void measure(struct account *a, bool processes, enum account_sync sync,
 {
     int wrong;
     long worst;
-    double alone =
-        median_cost(a, processes, sync, 1, ops, runs, &wrong, &worst);
-    double together =
-        median_cost(a, processes, sync, workers, ops, runs, &wrong, &worst);
+    struct cost alone =
+        measure_cost(a, processes, sync, 1, ops, runs, &wrong, &worst);
+    struct cost all =
+        measure_cost(a, processes, sync, workers, ops, runs, &wrong, &worst);
     printf("%-9s  %-9s  %8.1f  %8.1f  ", processes ? "processes" : "threads",
-           account_sync_name(sync), alone * 1e9, together * 1e9);
+           account_sync_name(sync), alone.median * 1e9, all.median * 1e9);
     if (wrong == 0)
-        printf("exact in %d of %d runs\n", runs, runs);
+        printf("exact in %d of %d runs", runs, runs);
     else
-        printf("WRONG in %d of %d runs (up to %ld lost)\n", wrong, runs, worst);
+        printf("WRONG in %d of %d runs (up to %ld lost)", wrong, runs, worst);
+    /* The spread of "ns all": a wide one means the machine was busy. */
+    printf("  [all: %.1f..%.1f]\n", all.min * 1e9, all.max * 1e9);
     if (fflush(stdout) == EOF) /* one line at a time: a cell can be slow */
         die("fflush");
 }
@@ -132,8 +135,12 @@ int main(int argc, char *argv[])
         for (int i = 0; i < ACCOUNT_SYNC_COUNT; i++)
             chosen[i] = true;
 
-    printf("cost: %d workers add 1, %ld times each; median of %d run(s)\n",
+    char machine[256];
+    bench_machine(machine, sizeof machine);
+    printf("cost: %d workers add 1, %ld times each; median of %d run(s), "
+           "[min..max] of ns all\n",
            workers, ops, runs);
+    printf("machine: %s\n", machine);
     printf("%-9s  %-9s  %8s  %8s  %s\n", "workers", "sync", "ns alone",
            "ns all", "result with all");
     /* One account in shared memory serves both kinds of worker. */

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "bench.h"
 #include "errors.h"
 #include "pool.h"
 #include "timing.h"
@@ -166,7 +167,9 @@ int main(int argc, char *argv[])
     for (size_t i = 0; i < n; i++)
         xs[i] = (int64_t)i * step;
 
-    printf("machine: %ld cores online\n", cores);
+    char machine[256];
+    bench_machine(machine, sizeof machine);
+    printf("machine: %s\n", machine);
     printf("workload: %zu tasks, sum of the primes below i for i = 0, %ld, "
            "..., %lld\n",
            n, step, (long long)xs[n - 1]);
