@@ -76,8 +76,8 @@ int main(int argc, char *argv[])
     struct queue *q = queue_create((size_t)capacity);
     if (q == NULL)
         die("queue_create");
-    printf("parent: pid %ld, %ld workers, queue of %ld slots\n",
-           (long)getpid(), workers, capacity);
+    printf("parent: pid %ld, %ld workers, queue of %ld slots\n", (long)getpid(),
+           workers, capacity);
     if (fflush(stdout) == EOF)
         die("fflush");
 

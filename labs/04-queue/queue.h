@@ -23,7 +23,7 @@
 
 #include <stddef.h>
 
-#define QUEUE_TEXT_MAX 32            /* bytes of text in an item, with NUL */
+#define QUEUE_TEXT_MAX 32             /* bytes of text in an item, with NUL */
 #define QUEUE_CAPACITY_MAX (1L << 20) /* items; keeps the mapping < 64 MiB */
 #define QUEUE_CLOSED (-1) /* put/get: the queue is closed (never an errno) */
 

@@ -102,8 +102,8 @@ struct queue *queue_create(size_t capacity)
      * it, even after a crash or a Ctrl-C.) */
     struct queue *q = NULL;
     /* BEGIN SOLUTION */
-    q = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-             -1, 0);
+    q = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
+             0);
     if (q == MAP_FAILED)
         return NULL;
     /* END SOLUTION */

@@ -6,7 +6,8 @@
  * are killed and counted as "stuck".
  *
  * Usage: queue_check -m exact [-p P] [-c C] [-n N] [-q capacity] [-t secs]
- *        queue_check -m block-get | block-put | close | unmap [-t secs]
+ *        queue_check -m block-get | block-put | close | steal | unmap
+ *                    [-t secs]
  *
  *   exact      P producers put N items (producer p: p, p+P, p+2P, ...),
  *              C consumers get until closed; every item must arrive once,
@@ -17,6 +18,8 @@
  *              puts completed before and after the parent's first get.
  *   close      consumers blocked on an empty queue, producers blocked on
  *              a full one: does one close wake them all.
+ *   steal      a consumer woken for an item that another consumer took
+ *              first: does its get wait again.
  *   unmap      create and destroy many queues: are the mappings released.
  */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
@@ -39,7 +42,7 @@
 #include "timing.h"
 
 #define USAGE                                                                  \
-    "-m exact|block-get|block-put|close|unmap [-p P] [-c C] [-n N] "          \
+    "-m exact|block-get|block-put|close|steal|unmap [-p P] [-c C] [-n N] "     \
     "[-q capacity] [-t seconds]"
 #define MAX_KIDS 32
 
@@ -47,15 +50,15 @@
  * under test). Each child writes only its own slot; the parent reads the
  * slots after reaping, which orders the accesses. */
 struct board {
-    atomic_long progress;     /* puts done / items got, as they happen */
-    int rc[MAX_KIDS];         /* last put/get result of each child */
-    long received[MAX_KIDS];  /* exact: items a consumer got */
-    long disorder[MAX_KIDS];  /* exact: a producer's items out of order */
-    long corrupt[MAX_KIDS];   /* exact: items not as they were put */
-    double waited[MAX_KIDS];  /* block-get: seconds inside queue_get */
-    double cpu[MAX_KIDS];     /* CPU seconds the child used */
-    long key[MAX_KIDS];       /* block-get: the key it got */
-    atomic_uint seen[];       /* exact: how often item k arrived */
+    atomic_long progress;    /* puts done / items got, as they happen */
+    int rc[MAX_KIDS];        /* last put/get result of each child */
+    long received[MAX_KIDS]; /* exact: items a consumer got */
+    long disorder[MAX_KIDS]; /* exact: a producer's items out of order */
+    long corrupt[MAX_KIDS];  /* exact: items not as they were put */
+    double waited[MAX_KIDS]; /* block-get: seconds inside queue_get */
+    double cpu[MAX_KIDS];    /* CPU seconds the child used */
+    long key[MAX_KIDS];      /* block-get: the key it got */
+    atomic_uint seen[];      /* exact: how often item k arrived */
 };
 
 static struct board *board_create(long items)
@@ -90,8 +93,7 @@ static pid_t spawn(void)
 /* Reap pids[0..count) until deadline (timing_now() value); kill and reap
  * those still running then. Returns how many were stuck; *failed counts
  * children that did not exit with status 0. */
-static int reap_all(const pid_t *pids, int count, double deadline,
-                    int *failed)
+static int reap_all(const pid_t *pids, int count, double deadline, int *failed)
 {
     bool done[MAX_KIDS] = {false};
     int left = count, stuck = 0;
@@ -307,8 +309,8 @@ static void close_wakes(double secs)
         if ((kids[i] = spawn()) != 0)
             continue;
         struct queue_item mine = {.key = 100 + i};
-        int rc = i < consumers ? queue_get(empty, &mine)
-                               : queue_put(full, &mine);
+        int rc =
+            i < consumers ? queue_get(empty, &mine) : queue_put(full, &mine);
         atomic_fetch_add(&b->progress, 1);
         b->rc[i] = rc;
         _exit(0);
@@ -318,8 +320,8 @@ static void close_wakes(double secs)
     must(queue_close(empty), "queue_close");
     must(queue_close(full), "queue_close");
     int failed = 0;
-    int stuck = reap_all(kids, consumers + producers, timing_now() + secs,
-                         &failed);
+    int stuck =
+        reap_all(kids, consumers + producers, timing_now() + secs, &failed);
     int cons_woken = 0, prod_woken = 0;
     for (int i = 0; i < consumers + producers; i++)
         if (b->rc[i] == QUEUE_CLOSED)
@@ -339,6 +341,56 @@ static void close_wakes(double secs)
            early, cons_woken, consumers, prod_woken, producers, stuck, failed,
            drain == 0 && item.key == 7, then == QUEUE_CLOSED,
            put_after == QUEUE_CLOSED);
+}
+
+/* ---- steal ------------------------------------------------------- */
+
+/* A waiter woken for an item may find it gone: made certain here by
+ * stopping the waiter (SIGSTOP) while the put wakes it and another
+ * consumer takes the item. When it continues, its get must wait again. */
+static void steal(double secs)
+{
+    struct board *b = board_create(0);
+    struct queue *q = queue_create(4);
+    if (q == NULL)
+        die("queue_create");
+    b->key[0] = b->key[1] = -1;
+    pid_t first = spawn();
+    if (first == 0) {
+        struct queue_item item = {.key = -1};
+        b->rc[0] = queue_get(q, &item);
+        b->key[0] = item.key;
+        atomic_fetch_add(&b->progress, 1);
+        _exit(0);
+    }
+    timing_sleep(0.3); /* first is now waiting in get */
+    int status;
+    if (kill(first, SIGSTOP) == -1)
+        die("kill");
+    if (waitpid(first, &status, WUNTRACED) == -1)
+        die("waitpid");
+    struct queue_item item = {.key = 1};
+    must(queue_put(q, &item), "queue_put"); /* wakes first, stopped */
+    pid_t second = spawn();
+    if (second == 0) {
+        struct queue_item got = {.key = -1};
+        b->rc[1] = queue_get(q, &got);
+        b->key[1] = got.key;
+        _exit(0);
+    }
+    int failed = 0;
+    int stuck = reap_all(&second, 1, timing_now() + secs, &failed);
+    if (kill(first, SIGCONT) == -1)
+        die("kill");
+    timing_sleep(0.3); /* first must still be waiting: nothing is left */
+    long early = atomic_load(&b->progress);
+    item.key = 2;
+    must(queue_put(q, &item), "queue_put");
+    stuck += reap_all(&first, 1, timing_now() + secs, &failed);
+    must(queue_destroy(q), "queue_destroy");
+    printf("steal: second_key %ld first_returned_early %ld first_rc %d "
+           "first_key %ld stuck %d failed %d\n",
+           b->key[1], early, b->rc[0], b->key[0], stuck, failed);
 }
 
 /* ---- unmap --------------------------------------------------------- */
@@ -412,6 +464,8 @@ int main(int argc, char *argv[])
         block_put(secs);
     else if (strcmp(mode, "close") == 0)
         close_wakes(secs);
+    else if (strcmp(mode, "steal") == 0)
+        steal(secs);
     else if (strcmp(mode, "unmap") == 0)
         unmap();
     else
