@@ -95,7 +95,8 @@ static void consumer(struct queue *work, struct queue *results, long c,
     (void)work;
     (void)early;
     struct queue_item result = {.key = c, .value = got};
-    snprintf(result.text, sizeof result.text, "%016" PRIx64, sum);
+    if (snprintf(result.text, sizeof result.text, "%016" PRIx64, sum) < 0)
+        die_child("snprintf");
     int err = queue_put(results, &result);
     if (err != 0)
         die_child_errnum(err == QUEUE_CLOSED ? EPIPE : err, "queue_put");
@@ -198,7 +199,7 @@ int main(int argc, char *argv[])
         errno = 0;
         unsigned long long s = strtoull(r.text, &end, 16);
         if (r.key < 0 || r.key >= consumers || *end != '\0' || errno != 0) {
-            fprintf(stderr, "workqueue: a consumer sent a bad result\n");
+            (void)fprintf(stderr, "workqueue: a consumer sent a bad result\n");
             exit(EXIT_FAILURE);
         }
         got[r.key] = r.value;
@@ -213,15 +214,23 @@ int main(int argc, char *argv[])
     uint64_t want = 0;
     for (long k = 0; k < n; k++)
         want += mix((uint64_t)k);
-    bool ok = total == n && sum == want && failed == 0;
-    printf("total: %ld of %ld items delivered, checksum %s\n", total, n,
-           sum == want ? "ok" : "WRONG");
+    if (total == n)
+        printf("total: %ld of %ld items delivered, checksum %s\n", total, n,
+               sum == want ? "ok" : "WRONG");
+    else
+        printf("total: %ld of %ld items delivered, %ld %s\n", total, n,
+               labs(n - total), total < n ? "missing" : "too many");
     if ((err = queue_destroy(work)) != 0 || (err = queue_destroy(results)) != 0)
         die_errnum(err, "queue_destroy");
+    /* stdout first: in a pipe it is buffered, and the report must come
+     * before the complaint. */
+    if (fflush(stdout) == EOF)
+        die("fflush");
     if (failed > 0)
-        fprintf(stderr, "workqueue: %ld process(es) failed\n", failed);
-    if (!ok) {
-        fprintf(stderr, "workqueue: not every item arrived exactly once\n");
+        (void)fprintf(stderr, "workqueue: %ld process(es) failed\n", failed);
+    if (total != n || sum != want || failed > 0) {
+        (void)fprintf(stderr,
+                      "workqueue: not every item arrived exactly once\n");
         return EXIT_FAILURE;
     }
     return EXIT_SUCCESS;

@@ -22,7 +22,8 @@
  *     can satisfy one waiter;
  *   - broadcast (wake all) on close: every waiter must see it.
  */
-#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS; NOLINT(bugprone-reserved-identifier) \
+                         */
 #include "queue.h"
 
 #include <errno.h>

@@ -45,7 +45,7 @@ static void reap(pid_t child, const char *who)
     if (waitpid(child, &status, 0) == -1)
         die("waitpid");
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "queue_bench: the %s failed\n", who);
+        (void)fprintf(stderr, "queue_bench: the %s failed\n", who);
         exit(EXIT_FAILURE);
     }
 }
@@ -77,8 +77,8 @@ static double run_queue(long n, long capacity)
         if (err != QUEUE_CLOSED)
             die_child_errnum(err, "queue_get");
         if (got != n || sum != expected_sum(n)) {
-            fprintf(stderr, "queue_bench: queue: got %ld of %ld items\n", got,
-                    n);
+            (void)fprintf(stderr, "queue_bench: queue: got %ld of %ld items\n",
+                          got, n);
             _exit(EXIT_FAILURE);
         }
         _exit(EXIT_SUCCESS);
@@ -121,7 +121,7 @@ static bool read_item(int fd, struct queue_item *item)
             die_child("read");
         if (got == 0) {
             if (done != 0) {
-                fprintf(stderr, "queue_bench: pipe: half an item\n");
+                (void)fprintf(stderr, "queue_bench: pipe: half an item\n");
                 _exit(EXIT_FAILURE);
             }
             return false;
@@ -152,8 +152,8 @@ static double run_pipe(long n)
             sum += item.value;
         }
         if (got != n || sum != expected_sum(n)) {
-            fprintf(stderr, "queue_bench: pipe: got %ld of %ld items\n", got,
-                    n);
+            (void)fprintf(stderr, "queue_bench: pipe: got %ld of %ld items\n",
+                          got, n);
             _exit(EXIT_FAILURE);
         }
         _exit(EXIT_SUCCESS);
@@ -242,7 +242,8 @@ int main(int argc, char *argv[])
         tp[i] = run_pipe(n);
     }
     char label[64];
-    snprintf(label, sizeof label, "queue (%ld slots):", capacity);
+    if (snprintf(label, sizeof label, "queue (%ld slots):", capacity) < 0)
+        die("snprintf");
     double queue_rate = report(label, n, tq, repeats);
     double pipe_rate = report("pipe:", n, tp, repeats);
     printf("queue/pipe: %.2f (ratio of the median rates)\n",

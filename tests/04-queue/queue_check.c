@@ -22,7 +22,8 @@
  *              first: does its get wait again.
  *   unmap      create and destroy many queues: are the mappings released.
  */
-#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS; NOLINT(bugprone-reserved-identifier) \
+                         */
 #include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
