@@ -269,9 +269,10 @@ Test(lab04_queue, destroy_releases_the_mapping)
     struct run_result *r = RUN("queue_check", "-m", "unmap");
     expect_clean_exit(r, "TODO(04.1) and TODO(04.6)");
     double before = field(r, "maps_before"), after = field(r, "maps_after");
-    cr_assert_leq(after, before + 2,
+    cr_assert_leq(after, before + 20,
                   "After 300 queue_create/queue_destroy pairs the process has "
-                  "%g mappings, %g before: queue_destroy must munmap the "
+                  "%g mappings, %g before (a leak leaves one per queue): "
+                  "queue_destroy must munmap the "
                   "whole block (TODO 04.6).",
                   after, before);
     run_free(r);
@@ -476,7 +477,7 @@ Test(lab04_bench, reports_median_min_max_for_queue_and_pipe)
               "The benchmark should say how many cores the machine has. "
               "Output:\n%s",
               r->out);
-    const char *labels[] = {"queue (64 slots):", "pipe:"};
+    const char *labels[] = {"queue (capacity 1024):", "pipe:"};
     for (int i = 0; i < 2; i++) {
         const char *p = strstr(r->out, labels[i]);
         double med = 0, lo = 0, hi = 0;

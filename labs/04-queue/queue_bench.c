@@ -16,10 +16,10 @@
  * Usage:   queue_bench [-n items] [-r repeats] [-q capacity]
  *          -n items     items per run, 1..100000000 (default 200000)
  *          -r repeats   runs of each way, 1..99 (default 5)
- *          -q capacity  queue slots, 1..1048576 (default 64)
+ *          -q capacity  queue slots, 1..1048576 (default 1024)
  *
  * Observe: the ratio of the two rates, and how it moves with -q 1 (every
- *          put waits for a get: a wakeup per item) and a large -q.
+ *          put waits for a get: a sleep and a wakeup per item) and -q 64.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -206,7 +206,7 @@ static double report(const char *what, long n, double *seconds, long repeats)
 int main(int argc, char *argv[])
 {
     errors_set_progname(argv[0]);
-    long n = 200000, repeats = 5, capacity = 64;
+    long n = 200000, repeats = 5, capacity = 1024;
     int opt;
     while ((opt = getopt(argc, argv, "n:r:q:")) != -1) {
         switch (opt) {
@@ -242,7 +242,7 @@ int main(int argc, char *argv[])
         tp[i] = run_pipe(n);
     }
     char label[64];
-    if (snprintf(label, sizeof label, "queue (%ld slots):", capacity) < 0)
+    if (snprintf(label, sizeof label, "queue (capacity %ld):", capacity) < 0)
         die("snprintf");
     double queue_rate = report(label, n, tq, repeats);
     double pipe_rate = report("pipe:", n, tp, repeats);
