@@ -20,7 +20,7 @@ FACTORIZE  := $(BUILD)/ref/08-factorization/factorize
 ASSIGNMENT := $(BUILD)/ref/09-assignment/assignment
 # The lecture's workloads (the programs' defaults); more runs of the short
 # factorization benchmark so that its medians are steady.
-FACTORIZE_ARGS  ?= -r 15
+FACTORIZE_ARGS  ?= -r 31
 ASSIGNMENT_ARGS ?= -r 3
 # What the data files record as the flags the programs were built with.
 export BENCH_CFLAGS := $(filter -std=% -O% -march=% -mtune=% -pthread,$(CFLAGS_plain))

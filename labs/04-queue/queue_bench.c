@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "bench.h"
 #include "errors.h"
 #include "queue.h"
 #include "timing.h"
@@ -231,6 +232,9 @@ int main(int argc, char *argv[])
     printf("queue_bench: %ld items of %zu bytes, 1 producer -> 1 consumer, "
            "%ld repeats, %ld cores online\n",
            n, sizeof(struct queue_item), repeats, cores);
+    char machine[256];
+    bench_machine(machine, sizeof machine);
+    printf("machine: %s\n", machine);
     if (fflush(stdout) == EOF)
         die("fflush");
 
