@@ -18,28 +18,6 @@ TestSuite(lab01_hello, .timeout = 30);
 TestSuite(lab01_threads, .timeout = 30);
 TestSuite(lab01_sleeps, .timeout = 60);
 
-/* The first line of text that starts with prefix, or NULL. */
-static const char *line_starting(const char *text, const char *prefix)
-{
-    for (const char *p = text; p != NULL && *p != '\0';) {
-        if (strncmp(p, prefix, strlen(prefix)) == 0)
-            return p;
-        p = strchr(p, '\n');
-        if (p != NULL)
-            p++;
-    }
-    return NULL;
-}
-
-/* Expect the program to have run to the end with status 0. */
-static void expect_clean_exit(const struct run_result *r, const char *todo)
-{
-    cr_assert_eq(r->exit_code, 0,
-                 "`%s` %s; expected it to exit with status 0. Its stderr:\n%s\n"
-                 "Hint: %s",
-                 r->desc, run_how_ended(r), r->err, todo);
-}
-
 /* ---- hello ---------------------------------------------------------- */
 
 struct hello_run {
@@ -53,17 +31,17 @@ static struct hello_run parse_hello(const struct run_result *r,
 {
     struct hello_run h = {0};
     h.reported_status = -1;
-    const char *p = line_starting(r->out, "parent: pid ");
+    const char *p = run_line_starting(r->out, "parent: pid ");
     cr_assert(p != NULL && sscanf(p, "parent: pid %ld", &h.parent) == 1,
               "`%s` did not print its 'parent: pid N' line. Its output:\n%s",
               r->desc, r->out);
     char want[128];
     snprintf(want, sizeof want, "child: Hello %s! pid ", name);
-    const char *c = line_starting(r->out, want);
+    const char *c = run_line_starting(r->out, want);
     if (c != NULL)
         h.child_seen = sscanf(c + strlen(want), "%ld, parent %ld", &h.child,
                               &h.childs_parent) == 2;
-    const char *rep = line_starting(r->out, "parent: child ");
+    const char *rep = run_line_starting(r->out, "parent: child ");
     if (rep != NULL)
         h.report_seen = sscanf(rep, "parent: child %ld exited with status %d",
                                &h.reported_child, &h.reported_status) == 2;
@@ -74,7 +52,7 @@ static struct hello_run parse_hello(const struct run_result *r,
 Test(lab01_hello, child_has_its_own_pid_and_we_are_its_parent)
 {
     struct run_result *r = RUN("hello");
-    expect_clean_exit(r, "TODO(01.1) and TODO(01.2)");
+    run_expect_success(r, "TODO(01.1) and TODO(01.2)");
     struct hello_run h = parse_hello(r, "World");
     cr_assert(
         h.child_seen,
@@ -107,7 +85,7 @@ Test(lab01_hello, child_has_its_own_pid_and_we_are_its_parent)
 Test(lab01_hello, parent_waits_and_reports_the_childs_exit_status)
 {
     struct run_result *r = RUN("hello", "-n", "Ada", "-s", "3");
-    expect_clean_exit(r, "the parent itself must end with status 0");
+    run_expect_success(r, "the parent itself must end with status 0");
     struct hello_run h = parse_hello(r, "Ada");
     cr_assert(h.child_seen,
               "No 'child: Hello Ada! ...' line: the child must "
@@ -163,7 +141,7 @@ Test(lab01_hello, status_range_is_checked_and_255_gets_through)
         run_free(r);
     }
     struct run_result *r = RUN("hello", "-s", "255");
-    expect_clean_exit(r, "TODO(01.1), TODO(01.2)");
+    run_expect_success(r, "TODO(01.1), TODO(01.2)");
     struct hello_run h = parse_hello(r, "World");
     cr_assert(h.report_seen && h.reported_status == 255,
               "With -s 255 the parent should report status 255. Output:\n%s",
@@ -176,9 +154,9 @@ Test(lab01_hello, status_range_is_checked_and_255_gets_through)
 Test(lab01_threads, every_thread_reports_the_one_shared_pid)
 {
     struct run_result *r = RUN("threads", "-n", "4");
-    expect_clean_exit(r, "TODO(01.3) and TODO(01.4)");
+    run_expect_success(r, "TODO(01.3) and TODO(01.4)");
     long main_pid = 0;
-    const char *m = line_starting(r->out, "main: pid ");
+    const char *m = run_line_starting(r->out, "main: pid ");
     cr_assert(m != NULL && sscanf(m, "main: pid %ld", &main_pid) == 1,
               "No 'main: pid N' line. Output:\n%s", r->out);
     for (int k = 1; k <= 4; k++) {
@@ -190,7 +168,7 @@ Test(lab01_threads, every_thread_reports_the_one_shared_pid)
             "\nHint: TODO(01.3): one pthread_create per task.",
             k, run_count_lines(r->out, want), r->out);
         long pid = 0;
-        sscanf(line_starting(r->out, want) + strlen(want), "%ld", &pid);
+        sscanf(run_line_starting(r->out, want) + strlen(want), "%ld", &pid);
         cr_assert_eq(
             pid, main_pid,
             "Thread %d reported pid %ld but main's is %ld: threads run "
@@ -203,7 +181,7 @@ Test(lab01_threads, every_thread_reports_the_one_shared_pid)
 Test(lab01_threads, main_reads_every_result_after_joining)
 {
     struct run_result *r = RUN("threads", "-n", "5");
-    expect_clean_exit(r, "TODO(01.3) and TODO(01.4)");
+    run_expect_success(r, "TODO(01.3) and TODO(01.4)");
     for (int k = 1; k <= 5; k++) {
         char want[64];
         snprintf(want, sizeof want, "main: thread %d left result %d\n", k,
@@ -229,7 +207,7 @@ Test(lab01_threads, count_is_checked_and_64_threads_run)
         run_free(r);
     }
     struct run_result *r = RUN("threads", "-n", "64");
-    expect_clean_exit(r, "TODO(01.3) and TODO(01.4)");
+    run_expect_success(r, "TODO(01.3) and TODO(01.4)");
     cr_assert_eq(run_count_lines(r->out, ": pid "), 65,
                  "With -n 64, expected main's line and 64 thread lines.");
     cr_assert(strstr(r->out, "main: thread 64 left result 4096\n") != NULL,
@@ -247,13 +225,13 @@ static struct run_result *task_pids(const char *mode, const char *todo,
 {
     struct run_result *r =
         RUN("sleeps", "-m", mode, "0.1", "0.1", "0.1", "0.1");
-    expect_clean_exit(r, todo);
+    run_expect_success(r, todo);
     cr_assert_eq(sscanf(r->out, "main: pid %ld", main_pid), 1,
                  "No 'main: pid N' line first. Output:\n%s", r->out);
     for (int k = 1; k <= 4; k++) {
         char want[32];
         snprintf(want, sizeof want, "task %d: start", k);
-        const char *p = line_starting(r->out, want);
+        const char *p = run_line_starting(r->out, want);
         const char *pid = p != NULL ? strstr(p, "(pid ") : NULL;
         cr_assert(pid != NULL && sscanf(pid, "(pid %ld)", &pids[k - 1]) == 1,
                   "Expected a line 'task %d: start ... (pid N)' in mode %s. "
@@ -269,9 +247,9 @@ static void check_parallel(const char *mode, const char *todo)
 {
     struct run_result *serial =
         RUN("sleeps", "-m", "serial", "0.4", "0.2", "0.3");
-    expect_clean_exit(serial, "serial mode is provided: do not change it");
+    run_expect_success(serial, "serial mode is provided: do not change it");
     struct run_result *par = RUN("sleeps", "-m", mode, "0.4", "0.2", "0.3");
-    expect_clean_exit(par, todo);
+    run_expect_success(par, todo);
     for (int k = 1; k <= 3; k++) {
         char done[32];
         snprintf(done, sizeof done, "task %d: done", k);
@@ -280,7 +258,7 @@ static void check_parallel(const char *mode, const char *todo)
                      "Hint: %s",
                      mode, k, par->out, todo);
     }
-    const char *total = line_starting(par->out, "main: total");
+    const char *total = run_line_starting(par->out, "main: total");
     const char *last_done = strstr(par->out, "task 1: done");
     cr_assert(total != NULL && last_done != NULL && total > last_done,
               "main printed its total before every task was done: it must wait "
@@ -362,7 +340,7 @@ Test(lab01_sleeps, bad_arguments_are_refused_and_twelve_tasks_all_run)
     /* Many short tasks: all must be started, run and waited for. */
     struct run_result *r = RUN("sleeps", "-m", "processes", "0", "0", "0", "0",
                                "0", "0", "0", "0", "0", "0", "0", "0");
-    expect_clean_exit(r, "TODO(01.5)");
+    run_expect_success(r, "TODO(01.5)");
     cr_assert_eq(
         run_count_lines(r->out, ": done"), 12,
         "12 tasks of 0 s: expected 12 'done' lines, saw %zu. Output:\n%s",

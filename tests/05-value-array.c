@@ -50,19 +50,6 @@ TestSuite(lab05_cow, .timeout = 30);
 TestSuite(lab05_shared, .timeout = 30);
 TestSuite(lab05_shm, .timeout = 40, .init = use_lab_path);
 
-/* The first line of text that starts with prefix, or NULL. */
-static const char *line_starting(const char *text, const char *prefix)
-{
-    for (const char *p = text; p != NULL && *p != '\0';) {
-        if (strncmp(p, prefix, strlen(prefix)) == 0)
-            return p;
-        p = strchr(p, '\n');
-        if (p != NULL)
-            p++;
-    }
-    return NULL;
-}
-
 /* The first line of text that contains needle (its start), or NULL. */
 static const char *line_with(const char *text, const char *needle)
 {
@@ -83,14 +70,6 @@ static const char *rest_of_line(const char *p, char *buf, size_t size)
     memcpy(buf, p, len);
     buf[len] = '\0';
     return buf;
-}
-
-static void expect_clean_exit(const struct run_result *r, const char *todo)
-{
-    cr_assert_eq(r->exit_code, 0,
-                 "`%s` %s; expected it to exit with status 0. Its stderr:\n%s\n"
-                 "Its stdout:\n%s\nHint: %s",
-                 r->desc, run_how_ended(r), r->err, r->out, todo);
 }
 
 /* Run each bad command line: each must be refused with a usage line and
@@ -125,12 +104,12 @@ struct cow_run {
 static struct cow_run parse_cow(const struct run_result *r)
 {
     struct cow_run c = {0};
-    const char *child = line_starting(r->out, "child: pid ");
+    const char *child = run_line_starting(r->out, "child: pid ");
     if (child != NULL)
         c.child_seen =
             sscanf(child, "child: pid %*d, result at %63s holds %127[^\n]",
                    c.child_addr, c.child_list) == 2;
-    const char *parent = line_starting(r->out, "parent: result at ");
+    const char *parent = run_line_starting(r->out, "parent: result at ");
     if (parent != NULL)
         c.parent_seen = sscanf(parent, "parent: result at %63s holds %127[^\n]",
                                c.parent_addr, c.parent_list) == 2;
@@ -142,7 +121,7 @@ static struct cow_run parse_cow(const struct run_result *r)
 static void check_cow(const char *const argv[], const char *squares)
 {
     struct run_result *r = run_program(LAB, argv, NULL);
-    expect_clean_exit(r, "TODO(05.1)");
+    run_expect_success(r, "TODO(05.1)");
     struct cow_run c = parse_cow(r);
     cr_assert(c.child_seen,
               "Expected the child to print 'child: pid C, result at ADDR "
@@ -202,9 +181,9 @@ static bool parent_view(const struct run_result *r, const char *who, char *list,
 {
     char prefix[64];
     snprintf(prefix, sizeof prefix, "%s: result ", who);
-    const char *l = line_starting(r->out, prefix);
+    const char *l = run_line_starting(r->out, prefix);
     snprintf(prefix, sizeof prefix, "%s: sum of squares ", who);
-    const char *s = line_starting(r->out, prefix);
+    const char *s = run_line_starting(r->out, prefix);
     if (l == NULL || s == NULL)
         return false;
     rest_of_line(l + strlen(who) + strlen(": result "), list, size);
@@ -215,7 +194,7 @@ static void check_shared(const char *const argv[], const char *squares,
                          long want_sum)
 {
     struct run_result *r = run_program(LAB, argv, NULL);
-    expect_clean_exit(r, "TODO(05.2) and TODO(05.3)");
+    run_expect_success(r, "TODO(05.2) and TODO(05.3)");
     char list[256];
     long sum = -1;
     cr_assert(parent_view(r, "parent", list, sizeof list, &sum),
@@ -223,7 +202,7 @@ static void check_shared(const char *const argv[], const char *squares,
               "lines. Output:\n%s",
               r->out);
     const char *status = line_with(r->out, "exited with status 0");
-    const char *child = line_starting(r->out, "child: ");
+    const char *child = run_line_starting(r->out, "child: ");
     cr_assert(status != NULL,
               "Expected 'parent: child C exited with status 0': the parent "
               "must wait for the child. Output:\n%s\nHint: TODO(05.3).",
@@ -270,7 +249,7 @@ Test(lab05_shared,
     };
     expect_refused(bad, sizeof bad / sizeof bad[0]);
     struct run_result *r = RUN("shared", "-p");
-    expect_clean_exit(r, "TODO(05.2) and TODO(05.3)");
+    run_expect_success(r, "TODO(05.2) and TODO(05.3)");
     cr_assert(line_with(r->out, "exited with status 0") != NULL,
               "Expected 'parent: child C exited with status 0'. Output:\n%s\n"
               "Hint: TODO(05.3): waitpid before reading.",
@@ -317,7 +296,7 @@ static const char *name_after(const char *text, const char *prefix, char *buf)
 Test(lab05_shm, a_separate_program_fills_the_named_object)
 {
     struct run_result *r = RUN("shm_squares");
-    expect_clean_exit(r, "TODO(05.4), TODO(05.5) and TODO(05.7)");
+    run_expect_success(r, "TODO(05.4), TODO(05.5) and TODO(05.7)");
     char list[256];
     long sum = -1;
     cr_assert(parent_view(r, "owner", list, sizeof list, &sum),
@@ -330,8 +309,8 @@ Test(lab05_shm, a_separate_program_fills_the_named_object)
               "programs must map it MAP_SHARED (TODO 05.4 and 05.7).",
               list, sum);
     long owner = 0, worker = 0;
-    const char *o = line_starting(r->out, "owner: pid ");
-    const char *w = line_starting(r->out, "worker: pid ");
+    const char *o = run_line_starting(r->out, "owner: pid ");
+    const char *w = run_line_starting(r->out, "worker: pid ");
     cr_assert(o != NULL && w != NULL &&
                   sscanf(o, "owner: pid %ld", &owner) == 1 &&
                   sscanf(w, "worker: pid %ld", &worker) == 1,
@@ -352,7 +331,7 @@ Test(lab05_shm, a_separate_program_fills_the_named_object)
               "The default name '%s' should contain the owner's pid %s, so "
               "that two runs at once do not collide.",
               created, pid);
-    cr_assert(line_starting(r->out, "owner: removed ") != NULL,
+    cr_assert(run_line_starting(r->out, "owner: removed ") != NULL,
               "Expected 'owner: removed NAME' at the end. Output:\n%s", r->out);
     run_free(r);
 }
@@ -361,7 +340,7 @@ Test(lab05_shm, two_owners_at_once_and_workers_started_by_hand)
 {
     struct run_result *r =
         RUN("drive", "-c", "2", "-w", "--", "shm_squares", "-w");
-    expect_clean_exit(r, "the test driver itself failed");
+    run_expect_success(r, "the test driver itself failed");
     char one[64], two[64];
     name_after(r->out, "drive: copy 1 ready on ", one);
     name_after(r->out, "drive: copy 2 ready on ", two);
@@ -402,7 +381,7 @@ static void check_interrupted(const char *sig, int signo, const char *mode,
     struct run_opts opts = {.allow_leftovers = true};
     struct run_result *r = RUN_WITH(&opts, "drive", "-s", sig, "--",
                                     "shm_squares", mode, mode_arg);
-    expect_clean_exit(r, "the test driver itself failed");
+    run_expect_success(r, "the test driver itself failed");
     cr_assert(strstr(r->out, "drive: copy 1 ready on /") != NULL,
               "`shm_squares %s %s` never printed its 'owner: ready: ...' "
               "line, so there was nothing to interrupt. Output:\n%s\n"
@@ -487,7 +466,7 @@ Test(lab05_shm, a_name_in_use_is_refused_and_left_alone)
 
     /* A free name of our choosing, and negative numbers after --. */
     r = RUN("shm_squares", "-n", test_name("mine"), "--", "-3", "4");
-    expect_clean_exit(r, "TODO(05.4), TODO(05.5) and TODO(05.7)");
+    run_expect_success(r, "TODO(05.4), TODO(05.5) and TODO(05.7)");
     char list[256];
     long sum = -1;
     cr_assert(parent_view(r, "owner", list, sizeof list, &sum) &&

@@ -27,27 +27,6 @@ TestSuite(lab06_rlock, .timeout = 60);
 TestSuite(lab06_bounded, .timeout = 60);
 TestSuite(lab06_event, .timeout = 60);
 
-/* The first line of text that starts with prefix, or NULL. */
-static const char *line_starting(const char *text, const char *prefix)
-{
-    for (const char *p = text; p != NULL && *p != '\0';) {
-        if (strncmp(p, prefix, strlen(prefix)) == 0)
-            return p;
-        p = strchr(p, '\n');
-        if (p != NULL)
-            p++;
-    }
-    return NULL;
-}
-
-static void expect_clean_exit(const struct run_result *r, const char *todo)
-{
-    cr_assert_eq(r->exit_code, 0,
-                 "`%s` %s; expected it to exit with status 0. Its stderr:\n%s\n"
-                 "Hint: %s",
-                 r->desc, run_how_ended(r), r->err, todo);
-}
-
 /* Expect every bad command line to be refused: usage on stderr, status 2. */
 static void expect_refused(const char *const *const bad[], size_t count)
 {
@@ -120,14 +99,14 @@ Test(lab06_counter, racy_counter_runs_and_tsan_sees_the_race_the_mutex_removes)
                   "(add_unguarded), not an atomic.",
                   r->desc, r->err);
     } else {
-        expect_clean_exit(r, "the racy version is provided: keep it as it is");
+        run_expect_success(r, "the racy version is provided: keep it as it is");
     }
     check_runs(r, "count", 3, false, "");
     run_free(r);
 
     /* The same with a mutex: exact, and (under tsan) no report at all. */
     r = RUN("counter", "-s", "mutex", "-n", "50000", "-r", "10");
-    expect_clean_exit(r, "TODO(06.1) and TODO(06.3)");
+    run_expect_success(r, "TODO(06.1) and TODO(06.3)");
     check_runs(r, "count", 10, true,
                "TODO(06.3): lock the mutex around BOTH the load and the store "
                "(add_unguarded), then unlock it.");
@@ -138,7 +117,7 @@ static void check_counter(const char *sync, const char *todo)
 {
     struct run_result *r =
         RUN("counter", "-s", sync, "-t", "2", "-n", "100000", "-r", "20");
-    expect_clean_exit(r, todo);
+    run_expect_success(r, todo);
     check_runs(r, "count", 20, true, todo);
     run_free(r);
     /* Four threads on (say) two cores, each long enough to be preempted
@@ -149,7 +128,7 @@ static void check_counter(const char *sync, const char *todo)
     struct run_opts patient = {.timeout = 40};
     r = RUN_WITH(&patient, "counter", "-s", sync, "-t", "4", "-n", "2000000",
                  "-r", slow ? "2" : "10");
-    expect_clean_exit(r, todo);
+    run_expect_success(r, todo);
     check_runs(r, "count", slow ? 2 : 10, true, todo);
     run_free(r);
 }
@@ -189,11 +168,11 @@ static void check_bank(const char *sync, const char *todo)
 {
     struct run_result *r =
         RUN("bank", "-s", sync, "-w", "2", "-n", "50000", "-r", "30");
-    expect_clean_exit(r, todo);
+    run_expect_success(r, todo);
     check_runs(r, "balance", 30, true, todo);
     run_free(r);
     r = RUN("bank", "-s", sync, "-w", "3", "-n", "20000", "-r", "10");
-    expect_clean_exit(r, todo);
+    run_expect_success(r, todo);
     check_runs(r, "balance", 10, true, todo);
     cr_assert(strstr(r->out, "(expected -19900)") != NULL,
               "`%s`: two withdrawers and one depositor of 20000 each should "
@@ -242,7 +221,7 @@ Test(lab06_bank, racy_bank_runs_to_the_end_and_bad_arguments_are_refused)
             ARGV("bank", "-r", "0"), ARGV("bank", "-q")},
         6);
     r = RUN("bank", "-s", "mutex", "-w", "5", "-n", "10000", "-r", "5");
-    expect_clean_exit(r, "TODO(06.1) and TODO(06.3)");
+    run_expect_success(r, "TODO(06.1) and TODO(06.3)");
     check_runs(r, "balance", 5, true, "TODO(06.1) and TODO(06.3)");
     run_free(r);
 }
@@ -255,14 +234,14 @@ Test(lab06_cost,
     /* "none" is left out: under ThreadSanitizer it is (rightly) a report. */
     struct run_result *r =
         RUN("cost", "-n", "20000", "-r", "3", "mutex", "semaphore", "atomic");
-    expect_clean_exit(r, "TODO(06.1) to TODO(06.5)");
+    run_expect_success(r, "TODO(06.1) to TODO(06.5)");
     static const char *const kinds[] = {"threads", "processes"};
     static const char *const syncs[] = {"mutex", "semaphore", "atomic"};
     for (size_t k = 0; k < 2; k++)
         for (size_t s = 0; s < 3; s++) {
             char want[64];
             snprintf(want, sizeof want, "%-9s  %-9s ", kinds[k], syncs[s]);
-            const char *line = line_starting(r->out, want);
+            const char *line = run_line_starting(r->out, want);
             cr_assert(line != NULL,
                       "`%s` should print a row for %s with %s. Output:\n%s",
                       r->desc, kinds[k], syncs[s], r->out);
@@ -292,10 +271,10 @@ Test(lab06_cost,
 Test(lab06_rlock, a_transfer_takes_the_recursive_lock_twice_and_totals_hold)
 {
     struct run_result *r = RUN("rlock", "-t", "4", "-n", "20000");
-    expect_clean_exit(r,
-                      "TODO(06.6): pthread_mutexattr_settype(&attr, "
-                      "PTHREAD_MUTEX_RECURSIVE). 'Resource deadlock avoided' "
-                      "means a thread locked a mutex it already held.");
+    run_expect_success(r,
+                       "TODO(06.6): pthread_mutexattr_settype(&attr, "
+                       "PTHREAD_MUTEX_RECURSIVE). 'Resource deadlock avoided' "
+                       "means a thread locked a mutex it already held.");
     long done = -1, audits = -1, bad = -1, sum = -1, expected = -1;
     int deep = -1;
     size_t count = 0;
@@ -350,7 +329,7 @@ static void check_bounded(const char *workers, const char *limit, int k, int n)
 {
     struct run_result *r =
         RUN("bounded", "-t", workers, "-k", limit, "-s", "0.25");
-    expect_clean_exit(r, "TODO(06.7) to TODO(06.9)");
+    run_expect_success(r, "TODO(06.7) to TODO(06.9)");
     size_t count = 0;
     char **lines = run_lines(r->out, &count);
     int ins = 0, outs = 0, most = 0;
@@ -397,10 +376,10 @@ Test(lab06_bounded, at_most_limit_workers_are_inside_at_once)
 Test(lab06_event, every_waiter_goes_on_only_once_the_event_is_set)
 {
     struct run_result *r = RUN("event", "-t", "4", "-d", "0.3", "-l", "2");
-    expect_clean_exit(r, "TODO(06.10) and TODO(06.11). A run that hangs: a "
-                         "waiter was never woken (broadcast, not signal) or "
-                         "waited although the flag was already up.");
-    const char *set = line_starting(r->out, "main: setting the event");
+    run_expect_success(r, "TODO(06.10) and TODO(06.11). A run that hangs: a "
+                          "waiter was never woken (broadcast, not signal) or "
+                          "waited although the flag was already up.");
+    const char *set = run_line_starting(r->out, "main: setting the event");
     cr_assert(set != NULL, "No 'main: setting the event' line. Output:\n%s",
               r->out);
     size_t count = 0;

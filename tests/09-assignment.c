@@ -64,14 +64,6 @@ static int parse_pairs(const char *out, struct pair *pairs, int max)
     return found;
 }
 
-static void expect_clean_exit(const struct run_result *r, const char *todo)
-{
-    cr_assert_eq(r->exit_code, 0,
-                 "`%s` %s; expected it to exit with status 0. Its stderr:\n%s"
-                 "\nHint: %s",
-                 r->desc, run_how_ended(r), r->err, todo);
-}
-
 /* Check that r printed the pairs for range(start, stop, step), in order,
  * with the right sums. */
 static void check_pairs(const struct run_result *r, unsigned start,
@@ -102,7 +94,7 @@ Test(lab09_sums, the_assignments_example_and_bad_arguments)
 {
     struct run_result *r = RUN("assignment", "-a", "naive", "-m", "serial",
                                "-r", "1", "10", "100", "10");
-    expect_clean_exit(r, "TODO(09.1)");
+    run_expect_success(r, "TODO(09.1)");
     static const unsigned long long want[] = {17,  77,  129, 197, 328,
                                               440, 568, 791, 963};
     static struct pair pairs[MAX_PAIRS];
@@ -140,7 +132,7 @@ Test(lab09_sums, naive_sums_of_bigger_n_match_an_independent_sieve)
     /* Includes squares of primes (the i * i <= n boundary) many times. */
     struct run_result *r = RUN("assignment", "-a", "naive", "-m", "serial",
                                "-r", "1", "0", "300001", "20000");
-    expect_clean_exit(r, "TODO(09.1)");
+    run_expect_success(r, "TODO(09.1)");
     check_pairs(r, 0, 300001, 20000, "TODO(09.1)");
     run_free(r);
 }
@@ -150,7 +142,7 @@ Test(lab09_sieve, sieve_gives_the_assignments_sums_to_2400000)
     /* The whole assignment by the sieve: fast enough for a test. */
     struct run_result *r =
         RUN("assignment", "-a", "sieve", "-m", "serial", "-r", "1");
-    expect_clean_exit(r, "TODO(09.2)");
+    run_expect_success(r, "TODO(09.2)");
     check_pairs(r, 100000, 2500000, 100000,
                 "TODO(09.2): cross out multiples of each prime from i * i, "
                 "add up what is left below n.");
@@ -158,7 +150,7 @@ Test(lab09_sieve, sieve_gives_the_assignments_sums_to_2400000)
     /* Tiny n: 0, 1, 2, 3, ... 40, where off-by-one errors live. */
     r = RUN("assignment", "-a", "sieve", "-m", "serial", "-r", "1", "0", "41",
             "1");
-    expect_clean_exit(r, "TODO(09.2)");
+    run_expect_success(r, "TODO(09.2)");
     check_pairs(r, 0, 41, 1, "TODO(09.2): nothing is below 2; 2 is prime.");
     run_free(r);
 }
@@ -170,7 +162,7 @@ static void check_parallel(const char *mode, const char *todo)
 {
     struct run_result *r = RUN("assignment", "-m", mode, "-w", "1,2,3,8,40",
                                "-r", "1", "1000", "61000", "2000");
-    expect_clean_exit(r, todo);
+    run_expect_success(r, todo);
     static const int counts[] = {1, 2, 3, 8, 40};
     static const char *const algs[] = {"naive", "sieve"};
     for (size_t a = 0; a < 2; a++) {
@@ -216,7 +208,7 @@ Test(lab09_bench, data_file_has_a_row_per_variant_and_the_machine)
     close(fd);
     struct run_result *r = RUN("assignment", "-r", "2", "-w", "2,4", "-o", path,
                                "1000", "20000", "1000");
-    expect_clean_exit(r, "TODO(09.1) to TODO(09.5)");
+    run_expect_success(r, "TODO(09.1) to TODO(09.5)");
     check_pairs(r, 1000, 20000, 1000, "TODO(09.1)");
     static const char *const want[] = {"naive-serial 1",    "naive-processes 2",
                                        "naive-threads 2",   "naive-processes 4",

@@ -601,3 +601,24 @@ const char *run_how_ended(const struct run_result *r)
         snprintf(how, sizeof how, "exited with status %d", r->exit_code);
     return how;
 }
+
+const char *run_line_starting(const char *text, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    for (const char *p = text; p != NULL && *p != '\0';) {
+        if (strncmp(p, prefix, n) == 0)
+            return p;
+        p = strchr(p, '\n');
+        if (p != NULL)
+            p++;
+    }
+    return NULL;
+}
+
+void run_expect_success(const struct run_result *r, const char *hint)
+{
+    cr_assert_eq(r->exit_code, 0,
+                 "`%s` %s; expected it to exit with status 0. Its stderr:\n"
+                 "%.2000s\nIts output:\n%.2000s\nHint: %s",
+                 r->desc, run_how_ended(r), r->err, r->out, hint);
+}

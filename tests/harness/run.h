@@ -87,6 +87,15 @@ const char *run_program_path(const char *lab, const char *prog);
 char **run_lines(const char *text, size_t *count);
 void run_free_lines(char **lines);
 
+/* The first line of text that starts with prefix (a pointer into text),
+ * or NULL. */
+const char *run_line_starting(const char *text, const char *prefix);
+
+/* Fail the test unless the program exited with status 0; the message says
+ * how it ended, shows its stderr and stdout, and ends with hint (say, the
+ * TODO to look at). */
+void run_expect_success(const struct run_result *r, const char *hint);
+
 /* How many lines of text contain needle. */
 size_t run_count_lines(const char *text, const char *needle);
 
