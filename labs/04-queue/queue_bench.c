@@ -182,12 +182,6 @@ static double run_pipe(long n)
     return timing_now() - t0;
 }
 
-static int compare_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Print median, min and max of the rates n / seconds[i]; return the
  * median. */
 static double report(const char *what, long n, double *seconds, long repeats)
@@ -195,10 +189,7 @@ static double report(const char *what, long n, double *seconds, long repeats)
     double rates[MAX_REPEATS];
     for (long i = 0; i < repeats; i++)
         rates[i] = (double)n / seconds[i];
-    qsort(rates, (size_t)repeats, sizeof rates[0], compare_double);
-    double median = repeats % 2 == 1
-                        ? rates[repeats / 2]
-                        : (rates[repeats / 2 - 1] + rates[repeats / 2]) / 2;
+    double median = bench_median(rates, (size_t)repeats); /* sorts rates */
     printf("%-22s median %10.0f items/s  (min %.0f, max %.0f)\n", what, median,
            rates[0], rates[repeats - 1]);
     return median;
