@@ -69,9 +69,8 @@ box_detect() {
         echo "grade: note: no memory cgroup: memory is capped with RLIMIT_AS instead." >&2
     # A PID namespace with a private /dev/shm and /tmp (root, or user
     # namespaces); else plain processes, cleaned up by uid afterwards.
-    local private='mount -t tmpfs -o mode=1777,size=256m kit-shm /dev/shm &&
-        mount -t tmpfs -o mode=1777,size=256m kit-tmp /tmp && exec "$@"'
-    if unshare --pid --fork --kill-child --mount-proc bash -c "$private" _ true 2>/dev/null; then
+    if unshare --pid --fork --kill-child --mount-proc \
+        bash "$kit/tests/tools/private-tmp.sh" -k "$kit" -- true 2>/dev/null; then
         box_private=1
     elif unshare --pid --fork --kill-child --mount-proc true 2>/dev/null; then
         box_ns=(unshare --pid --fork --kill-child --mount-proc)
@@ -200,20 +199,17 @@ box_run() {
     uid=$(box_uid "$slot")
     [ -z "$box_mem_dir" ] && mem_rlimit=(--as="$((GRADE_MEM * 4))")
     if [ $box_private -eq 1 ]; then
-        # A mount namespace: private /dev/shm and /tmp, and an empty
-        # read-only tmpfs over every folder in box_hide (the reference
-        # solutions and binaries, the other submissions).
-        # (Hidden first: the new /tmp hides what was under it anyway.)
-        # A mount that fails is the box's fault: status 125, not graded.
-        local script="" p
+        # A mount namespace: private /dev/shm and /tmp (with the kit and
+        # OUT kept where they are, should they lie under /tmp), and an empty
+        # read-only folder over every folder in box_hide (the reference
+        # solutions and binaries, the other submissions). A mount that fails
+        # is the box's fault: status 125, not graded.
+        local args=(-k "$(cd "$kit" && pwd -P)" -k "$(cd "$out" && pwd -P)") p
         for p in "${box_hide[@]}"; do
-            case $p/ in /tmp/* | /dev/shm/*) continue ;; esac
-            script+="mount -t tmpfs -o ro,size=4k,mode=555 kit-hidden $(printf '%q' "$p") && "
+            args+=(-h "$p")
         done
-        script+="mount -t tmpfs -o mode=1777,size=256m kit-shm /dev/shm &&
-            mount -t tmpfs -o mode=1777,size=256m kit-tmp /tmp || exit 125"
-        box_ns=(unshare --pid --fork --kill-child --mount-proc bash -c "$script"'
-            exec "$@"' _)
+        box_ns=(unshare --pid --fork --kill-child --mount-proc
+            bash "$kit/tests/tools/private-tmp.sh" "${args[@]}" --)
     fi
     (
         if [ $box_cg != none ]; then

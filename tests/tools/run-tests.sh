@@ -35,16 +35,15 @@ if [ "$selected" -eq 0 ]; then
 fi
 
 # Where the system allows it (root, or user namespaces): a PID namespace,
-# so that nothing a program leaves behind outlives the run, and a private
-# /dev/shm and /tmp, so that runs side by side (two students graded at once, two
-# developers) neither see nor remove each other's shared-memory objects.
+# so that nothing a program leaves behind outlives the run, with a private
+# /dev/shm and /tmp (tests/tools/private-tmp.sh says why).
+here=$(pwd -P)
+keep=(-k "$here")
+case $root in /*) keep+=(-k "$(cd "$root" 2>/dev/null && pwd -P)") ;; esac
 sandbox=()
-# A private /tmp too: Criterion's runner listens on /tmp/criterion_<pid>.sock,
-# and in a fresh PID namespace every runner is pid 1.
-private_shm='mount -t tmpfs -o mode=1777,size=512m kit-shm /dev/shm &&
-    mount -t tmpfs -o mode=1777,size=512m kit-tmp /tmp && exec "$@"'
-if unshare --pid --fork --kill-child --mount-proc bash -c "$private_shm" _ true 2>/dev/null; then
-    sandbox=(unshare --pid --fork --kill-child --mount-proc bash -c "$private_shm" _)
+private=(unshare --pid --fork --kill-child --mount-proc bash tests/tools/private-tmp.sh "${keep[@]}" --)
+if "${private[@]}" true 2>/dev/null; then
+    sandbox=("${private[@]}")
 elif unshare --pid --fork --kill-child --mount-proc true 2>/dev/null; then
     sandbox=(unshare --pid --fork --kill-child --mount-proc)
 fi

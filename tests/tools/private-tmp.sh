@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# private-tmp.sh [-k DIR]... [-h DIR]... -- CMD [ARG...]
+#
+# Run as the first thing in a fresh mount namespace (unshare --mount, or
+# --mount-proc): give CMD an empty, private /dev/shm and /tmp, so that test
+# runs side by side (two students graded at once, two developers) neither
+# see nor remove each other's shared-memory objects, and so that Criterion's
+# runner - pid 1 in its PID namespace, listening on /tmp/criterion_1.sock -
+# has a /tmp of its own.
+#
+#   -k DIR  keep DIR reachable at its path although it lies under /tmp
+#           (the kit itself, when it was cloned there); give physical paths
+#   -h DIR  hide DIR behind an empty read-only folder (after the -k's)
+#
+# Then exec CMD in the same folder, seen through the new mounts. A mount
+# that fails ends it with status 125.
+set -u
+keep=() hide=()
+while [ $# -gt 0 ]; do
+    case $1 in
+        -k) keep+=("$2"); shift 2 ;;
+        -h) hide+=("$2"); shift 2 ;;
+        --) shift; break ;;
+        *) break ;;
+    esac
+done
+fail() { echo "private-tmp: $*" >&2; exit 125; }
+here=$(pwd -P)
+
+mount -t tmpfs -o mode=1777,size=512m kit-shm /dev/shm || fail "cannot mount /dev/shm"
+# Hold on to the old /tmp (on the new /dev/shm, as a dot-name that the
+# harness ignores) to bind the kept folders back from it; --rbind, since a
+# kept folder may itself be a mount (when this runs inside another such box).
+old=/dev/shm/.kit-old-tmp
+{ mkdir "$old" && mount --rbind /tmp "$old"; } || fail "cannot hold /tmp"
+mount -t tmpfs -o mode=1777,size=512m kit-tmp /tmp || fail "cannot mount /tmp"
+for d in "${keep[@]}"; do
+    case $d/ in
+        /tmp/?*) { mkdir -p "$d" && mount --rbind "$old/${d#/tmp/}" "$d"; } ||
+            fail "cannot keep $d" ;;
+    esac
+done
+{ umount -l "$old" && rmdir "$old"; } || fail "cannot release the old /tmp"
+for d in "${hide[@]}"; do
+    [ -d "$d" ] || continue # under the old /tmp and not kept: gone anyway
+    mount -t tmpfs -o ro,size=4k,mode=555 kit-hidden "$d" || fail "cannot hide $d"
+done
+# The working folder still points into the mount tree as it was: enter it
+# again by its path, so that a relative path sees the new mounts too (else
+# `cd kit; ls build/ref` would get past a hidden build/ref).
+cd "$here" 2>/dev/null || cd /
+exec "$@"
