@@ -23,7 +23,7 @@
 #define LAB "03-pipe"
 #define HANG_TIMEOUT 6.0 /* seconds: every run here takes well under 1 s */
 
-TestSuite(lab03_frame, .timeout = 30);
+TestSuite(lab03_frame, .timeout = 120);
 TestSuite(lab03_sendrecv, .timeout = 40);
 TestSuite(lab03_duplex, .timeout = 30);
 

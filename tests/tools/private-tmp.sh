@@ -12,8 +12,8 @@
 #           (the kit itself, when it was cloned there); give physical paths
 #   -h DIR  hide DIR behind an empty read-only folder (after the -k's)
 #
-# Then exec CMD in the same folder, seen through the new mounts. A mount
-# that fails ends it with status 125.
+# Then run CMD in the same folder, seen through the new mounts, and exit
+# with its status. A mount that fails ends it with status 125.
 set -u
 keep=() hide=()
 while [ $# -gt 0 ]; do
@@ -49,4 +49,10 @@ done
 # again by its path, so that a relative path sees the new mounts too (else
 # `cd kit; ls build/ref` would get past a hidden build/ref).
 cd "$here" 2>/dev/null || cd /
-exec "$@"
+# Run CMD as a child rather than exec it: the first process of a PID
+# namespace is its init, which adopts every orphan, and Criterion's runner
+# reaps only its own workers (orphaned valgrind processes were left as
+# zombies in it, and the runner stalled). bash reaps them all while it
+# waits.
+"$@"
+exit $?

@@ -45,7 +45,8 @@ private=(unshare --pid --fork --kill-child --mount-proc bash tests/tools/private
 if "${private[@]}" true 2>/dev/null; then
     sandbox=("${private[@]}")
 elif unshare --pid --fork --kill-child --mount-proc true 2>/dev/null; then
-    sandbox=(unshare --pid --fork --kill-child --mount-proc)
+    # bash, not the runner, as the namespace's init (see private-tmp.sh)
+    sandbox=(unshare --pid --fork --kill-child --mount-proc bash -c '"$@"; exit $?' _)
 fi
 
 echo "Running $selected tests: $label"
