@@ -7,6 +7,7 @@
  * process count gives the serial answers, and a wrong answer is caught.
  */
 #include <criterion/criterion.h>
+#include <sys/stat.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -366,6 +367,9 @@ Test(lab08_bench, data_file_has_a_row_per_variant_and_the_machine)
     char path[] = "/tmp/kit-lab08-XXXXXX";
     int fd = mkstemp(path);
     cr_assert_neq(fd, -1, "mkstemp failed");
+    /* The program may run as another user (make grade's box): let it
+     * write the file mkstemp made for us (mode 600). */
+    cr_assert_eq(fchmod(fd, 0666), 0, "fchmod failed");
     close(fd);
     struct run_result *r = RUN("factorize", "-n", "30", "-r", "2", "-o", path);
     expect_clean_exit(r, "TODO(08.1) to TODO(08.5)");

@@ -7,6 +7,7 @@
  * fast.
  */
 #include <criterion/criterion.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +206,9 @@ Test(lab09_bench, data_file_has_a_row_per_variant_and_the_machine)
     char path[] = "/tmp/kit-lab09-XXXXXX";
     int fd = mkstemp(path);
     cr_assert_neq(fd, -1, "mkstemp failed");
+    /* The program may run as another user (make grade's box): let it
+     * write the file mkstemp made for us (mode 600). */
+    cr_assert_eq(fchmod(fd, 0666), 0, "fchmod failed");
     close(fd);
     struct run_result *r = RUN("assignment", "-r", "2", "-w", "2,4", "-o", path,
                                "1000", "20000", "1000");
