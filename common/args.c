@@ -5,7 +5,9 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "errors.h"
 
@@ -76,4 +78,22 @@ double arg_double(const char *s, double min, double max, const char *name,
         die_usage(usage, "%s: '%s' %s (want a number from %g to %g)", name,
                   s != NULL ? s : "", args_strerror(e), min, max);
     return v;
+}
+
+int args_help_requested(int argc, char *const argv[])
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return 1;
+    }
+    return 0;
+}
+
+void args_help(const char *usage)
+{
+    /* If stdout is gone there is no one to tell. */
+    (void)printf("usage: %s %s\n", errors_progname(), usage);
+    exit(fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }

@@ -39,4 +39,18 @@ long arg_long(const char *s, long min, long max, const char *name,
 double arg_double(const char *s, double min, double max, const char *name,
                   const char *usage);
 
+/* -h and --help: every kit program answers them with its usage line on
+ * stdout and exit status 0 (asking for help is not an error). Call
+ * args_help_requested() first thing in main, before getopt, so that
+ * "--help" works too (getopt alone knows only one-letter options):
+ *
+ *     if (args_help_requested(argc, argv))
+ *         args_help(USAGE);
+ *
+ * It looks at the arguments up to a lone "--" for "-h" or "--help". */
+int args_help_requested(int argc, char *const argv[]);
+
+/* Print "usage: prog <usage>" on stdout and exit(0). */
+_Noreturn void args_help(const char *usage);
+
 #endif

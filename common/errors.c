@@ -73,6 +73,44 @@ void die_child_errnum(int errnum, const char *what)
     _exit(EXIT_FAILURE);
 }
 
+/* Write "prog: <formatted message>\n" to stderr in one call. */
+static void report_msg(const char *fmt, va_list ap)
+{
+    char msg[512];
+    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    if (n < 0)
+        msg[0] = '\0';
+    char line[600];
+    n = snprintf(line, sizeof line, "%s: %s\n", progname, msg);
+    if (n < 0)
+        return;
+    size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
+    if (write(STDERR_FILENO, line, len) == -1)
+        return;
+}
+
+void die_msg(const char *fmt, ...)
+{
+    /* If stdout cannot be flushed there is nothing better to do than
+     * report the error we were asked to report. */
+    (void)fflush(stdout);
+    va_list ap;
+    va_start(ap, fmt);
+    report_msg(fmt, ap);
+    va_end(ap);
+    exit(EXIT_FAILURE);
+}
+
+void die_child_msg(const char *fmt, ...)
+{
+    (void)fflush(stdout);
+    va_list ap;
+    va_start(ap, fmt);
+    report_msg(fmt, ap);
+    va_end(ap);
+    _exit(EXIT_FAILURE);
+}
+
 void die_usage(const char *usage, const char *fmt, ...)
 {
     char msg[512];

@@ -49,6 +49,19 @@ _Noreturn void die_usage(const char *usage, const char *fmt, ...)
  * itself has said which option was wrong or lacked its argument. */
 _Noreturn void die_bad_option(const char *usage);
 
+/* Print "prog: <message>" (a printf format, no errno) and exit(1): for a
+ * failure that is not a failed call (a worker that sent a bad result, a
+ * check that found a wrong answer). Flushes stdout first, so that what the
+ * program printed so far comes out before it stops. */
+_Noreturn void die_msg(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/* Like die_msg(), but ends with _exit(1): for a forked child. It flushes
+ * the child's stdout first (the kit flushes stdout before every fork, so
+ * that buffer holds only the child's own lines). */
+_Noreturn void die_child_msg(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
 /* Print "prog: what: strerror(errno)" and return: for a failure the
  * program reports but survives (a cleanup step, say). */
 void warn_errno(const char *what);

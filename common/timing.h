@@ -12,8 +12,8 @@
 #define KIT_TIMING_H
 
 /* Seconds on the monotonic clock since an arbitrary fixed point.
- * Only differences mean anything. Exits with a message if the clock
- * cannot be read (it always can on Linux). */
+ * Only differences mean anything. Ends the process with _exit (safe in a
+ * forked child) if the clock cannot be read (it always can on Linux). */
 double timing_now(void);
 
 /* Sleep for the given number of seconds (>= 0), resuming after signals,

@@ -6,13 +6,18 @@
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <limits.h>
 #include <math.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "args.h"
 #include "errors.h"
+#include "io.h"
+#include "status.h"
 #include "timing.h"
 
 TestSuite(common_args, .timeout = 10, .init = cr_redirect_stderr);
@@ -20,6 +25,8 @@ TestSuite(common_args, .timeout = 10, .init = cr_redirect_stderr);
  * test report. */
 TestSuite(common_errors, .timeout = 10, .init = cr_redirect_stderr);
 TestSuite(common_timing, .timeout = 10);
+TestSuite(common_io, .timeout = 10);
+TestSuite(common_status, .timeout = 10);
 
 Test(common_args, accepts_whole_numbers_in_range)
 {
@@ -142,4 +149,100 @@ Test(common_timing, clock_is_monotonic_and_sleep_sleeps)
 Test(common_errors, die_bad_option_exits_2, .exit_code = 2)
 {
     die_bad_option("[-n count]");
+}
+
+Test(common_errors, die_msg_exits_1, .exit_code = 1)
+{
+    die_msg("a worker sent position %d", 7);
+}
+
+Test(common_errors, die_child_msg_exits_1, .exit_code = 1)
+{
+    die_child_msg("bad result from worker %d", 3);
+}
+
+Test(common_args, help_is_found_before_a_lone_double_dash)
+{
+    char *yes[] = {"p", "-n", "3", "--help", NULL};
+    char *short_h[] = {"p", "-h", NULL};
+    char *after[] = {"p", "--", "-h", NULL};
+    char *none[] = {"p", "-n", "3", "hello", NULL};
+    cr_assert(args_help_requested(4, yes));
+    cr_assert(args_help_requested(2, short_h));
+    cr_assert(!args_help_requested(3, after), "after --, -h is an operand");
+    cr_assert(!args_help_requested(4, none));
+}
+
+Test(common_args, help_exits_0, .exit_code = 0, .init = cr_redirect_stdout)
+{
+    args_help("[-n count]");
+}
+
+/* A pipe holds 64 KiB: writing 1 MiB through it while a child reads
+ * forces many short transfers on both sides. */
+Test(common_io, whole_buffers_cross_a_pipe_in_short_pieces)
+{
+    enum { LEN = 1 << 20 };
+    static unsigned char out[LEN], in[LEN + 16];
+    for (size_t i = 0; i < LEN; i++)
+        out[i] = (unsigned char)(i * 7 + 3);
+    int fd[2];
+    cr_assert_eq(pipe(fd), 0);
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) { /* the writer; never touches Criterion */
+        close(fd[0]);
+        _exit(io_write_all(fd[1], out, LEN) == 0 ? 0 : 1);
+    }
+    close(fd[1]);
+    ssize_t got = io_read_all(fd[0], in, sizeof in);
+    close(fd[0]);
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(status_ok(status), "the writer failed");
+    cr_assert_eq(got, (ssize_t)LEN,
+                 "read %zd bytes, want %d (short at end-of-file)", got, LEN);
+    cr_assert_eq(memcmp(in, out, LEN), 0, "the bytes changed on the way");
+}
+
+Test(common_io, write_to_a_closed_pipe_is_epipe_and_reads_fail_on_bad_fd)
+{
+    int fd[2];
+    cr_assert_eq(pipe(fd), 0);
+    close(fd[0]);
+    struct sigaction sa = {.sa_handler = SIG_IGN}, old;
+    cr_assert_eq(sigaction(SIGPIPE, &sa, &old), 0);
+    cr_assert_eq(io_write_all(fd[1], "x", 1), -1);
+    cr_assert_eq(errno, EPIPE);
+    close(fd[1]);
+    char b;
+    cr_assert_eq(io_read_all(fd[1], &b, 1), -1);
+    cr_assert_eq(errno, EBADF);
+}
+
+Test(common_status, describes_exits_and_signals)
+{
+    char buf[64];
+    pid_t pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0)
+        _exit(3);
+    int status;
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert_str_eq(status_describe(status, buf, sizeof buf),
+                     "exited with status 3");
+    cr_assert_eq(status_to_exit_code(status), 3);
+    cr_assert(!status_ok(status));
+
+    pid = fork();
+    cr_assert_neq(pid, -1);
+    if (pid == 0) {
+        raise(SIGKILL);
+        _exit(0);
+    }
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert_str_eq(status_describe(status, buf, sizeof buf),
+                     "was killed by signal 9 (Killed)");
+    cr_assert_eq(status_to_exit_code(status), 128 + SIGKILL);
+    cr_assert(!status_ok(status));
 }
