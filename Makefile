@@ -212,5 +212,6 @@ help:
 # rules next to their scripts.
 -include plots/plots.mk
 -include tests/grade/grade.mk
+-include tests/tools/notebooks.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
