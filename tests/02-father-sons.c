@@ -286,9 +286,12 @@ Test(lab02_tree, shapes_are_checked_at_their_limits_and_a_chain_and_a_bush_grow)
 {
     /* Unused slots are NULL: each row is a NULL-terminated argv. */
     static const char *const bad[][6] = {
-        {"tree", "-d", "-1"},         {"tree", "-d", "9"},
-        {"tree", "-f", "0"},          {"tree", "-f", "9"},
-        {"tree", "-f", "two"},        {"tree", "-d", "8", "-f", "3"},
+        {"tree", "-d", "-1"},
+        {"tree", "-d", "9"},
+        {"tree", "-f", "0"},
+        {"tree", "-f", "9"},
+        {"tree", "-f", "two"},
+        {"tree", "-d", "8", "-f", "3"},
         {"tree", "-d", "3", "-f", "8"}, /* 585 processes, over 512 */
         {"tree", "extra"},
     };

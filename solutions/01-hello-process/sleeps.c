@@ -40,8 +40,7 @@
 #include "errors.h"
 #include "timing.h"
 
-#define USAGE                                                                  \
-    "[-m serial|processes|threads] [-f task] [-k task] [seconds ...]"
+#define USAGE "[-m serial|processes|threads] [-f task] [-k task] [seconds ...]"
 #define MAX_TASKS 32
 
 enum fate { TASK_ENDS_WELL, TASK_FAILS, TASK_IS_KILLED };
