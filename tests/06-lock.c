@@ -466,7 +466,9 @@ Test(lab06_bounded, waiting_workers_sleep_in_sem_wait)
      * and the four that wait must sleep (sem_wait), not retry. */
     struct run_result *r = RUN("bounded", "-t", "6", "-k", "2", "-s", "0.3");
     run_expect_success(r, "TODO(06.7) to TODO(06.9)");
-    cr_assert(r->elapsed >= 0.85 && r->cpu_seconds < 0.3 * r->elapsed,
+    bool valgrind = getenv("KIT_VALGRIND") != NULL; /* its JIT costs CPU */
+    cr_assert(valgrind ||
+                  (r->elapsed >= 0.85 && r->cpu_seconds < 0.3 * r->elapsed),
               "`%s` ran %.2f s, mostly waiting, but used %.2f s of CPU: a "
               "worker spins while it waits for a slot.\nHint: TODO(06.8): "
               "sem_wait blocks until a slot is free; do not loop on "
@@ -565,7 +567,9 @@ Test(lab06_event, waiters_sleep_instead_of_spinning)
      * they use next to no CPU; spinning (around the lock, on the flag, or
      * with sched_yield) they would burn about a core each. */
     struct run_result *r = check_event(NULL, "8", "1", "0");
-    cr_assert(r->elapsed >= 1.0 && r->cpu_seconds < 0.3 * r->elapsed,
+    bool valgrind = getenv("KIT_VALGRIND") != NULL; /* its JIT costs CPU */
+    cr_assert(valgrind ||
+                  (r->elapsed >= 1.0 && r->cpu_seconds < 0.3 * r->elapsed),
               "`%s` ran %.2f s of which it spent about 1 s waiting, but used "
               "%.2f s of CPU: a waiter spins instead of sleeping.\nHint: "
               "TODO(06.11): sleep in pthread_cond_wait (which releases the "

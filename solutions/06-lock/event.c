@@ -211,8 +211,8 @@ int main(int argc, char *argv[])
         die("fflush");
     pthread_t ids[MAX_WAITERS];
     struct waiter ws[MAX_WAITERS];
-    int all = o.waiters + o.late;
-    for (int i = 0; i < all; i++) {
+    int all = o.waiters + o.late, started = 0;
+    for (int i = 0; i < all; i++, started++) {
         if (i == o.waiters) /* the late ones start after the set */
             set_after(o.waiters, o.delay);
         ws[i] = (struct waiter){.number = i + 1, .late = i >= o.waiters};
@@ -222,7 +222,7 @@ int main(int argc, char *argv[])
     }
     if (o.late == 0)
         set_after(o.waiters, o.delay);
-    for (int i = 0; i < all; i++) {
+    for (int i = 0; i < started; i++) {
         int err = pthread_join(ids[i], NULL);
         if (err != 0)
             die_errnum(err, "pthread_join");
