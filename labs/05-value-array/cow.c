@@ -24,8 +24,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "errors.h"
 #include "numbers.h"
+#include "status.h"
 
 #define USAGE "[number...]"
 
@@ -48,6 +50,8 @@ static void square_list(const int *numbers, size_t n)
 int main(int argc, char *argv[])
 {
     errors_set_progname(argv[0]);
+    if (args_help_requested(argc, argv))
+        args_help(USAGE);
     if (getopt(argc, argv, "") != -1) /* no options, only numbers */
         die_bad_option(USAGE);
     int numbers[NUMBERS_MAX];

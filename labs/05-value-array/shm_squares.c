@@ -54,6 +54,7 @@
 #include "errors.h"
 #include "numbers.h"
 #include "squares_shm.h"
+#include "status.h"
 
 #define USAGE "[-w | -d seconds] [-n /name] [number...]"
 #define WORKER "shm_worker"
@@ -118,9 +119,7 @@ static struct squares_shm *create_object(const char *name)
      * Hint: check each call: if (fd == -1) die("shm_open"); */
     (void)name;
     (void)remember_object;
-    (void)fprintf(stderr, "%s: create_object is not written yet (TODO 05.4)\n",
-                  errors_progname());
-    exit(EXIT_FAILURE);
+    die_msg("create_object is not written yet (TODO 05.4)");
 }
 
 /* Start shm_worker on the object, with exec: it is found next to this
@@ -188,14 +187,10 @@ static bool wait_for_worker(struct squares_shm *shm, pid_t worker)
             if (w == -1 && errno != EINTR)
                 die("waitpid");
             if (w == worker) {
-                if (WIFEXITED(status))
-                    printf("owner: worker exited with status %d\n",
-                           WEXITSTATUS(status));
-                else
-                    printf("owner: worker was killed by signal %d\n",
-                           WTERMSIG(status));
-                return WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-                       atomic_load(&shm->done) == 1;
+                char how[64];
+                printf("owner: worker %s\n",
+                       status_describe(status, how, sizeof how));
+                return status_ok(status) && atomic_load(&shm->done) == 1;
             }
         } else if (atomic_load(&shm->done) == 1) {
             printf("owner: the worker is done\n");
@@ -248,63 +243,88 @@ static void check_name(const char *name)
                   name, SQUARES_SHM_NAME_MAX - 1);
 }
 
-int main(int argc, char *argv[])
+/* What the command line asks for. */
+struct options {
+    bool wait_mode;
+    double delay; /* -1: not given */
+    const char *name;
+    int numbers[NUMBERS_MAX];
+    size_t n;
+};
+
+static struct options parse_options(int argc, char *argv[])
 {
-    errors_set_progname(argv[0]);
-    bool wait_mode = false;
-    double delay = -1; /* -1: not given */
     /* The pid in the default name: two runs at once never collide. */
-    char default_name[SQUARES_SHM_NAME_MAX + 1];
+    static char default_name[SQUARES_SHM_NAME_MAX + 1];
     if (snprintf(default_name, sizeof default_name, "%s%ld", SQUARES_SHM_PREFIX,
                  (long)getpid()) < 0)
         die("snprintf");
-    const char *name = default_name;
+    struct options o = {.wait_mode = false, .delay = -1, .name = default_name};
+    if (args_help_requested(argc, argv))
+        args_help(USAGE);
     int opt;
-    while ((opt = getopt(argc, argv, "wd:n:")) != -1) {
+    while ((opt = getopt(argc, argv, "hwd:n:")) != -1) {
         switch (opt) {
+        case 'h':
+            args_help(USAGE);
         case 'w':
-            wait_mode = true;
+            o.wait_mode = true;
             break;
         case 'd':
-            delay = arg_double(optarg, 0, 60, "seconds", USAGE);
+            o.delay = arg_double(optarg, 0, 60, "seconds", USAGE);
             break;
         case 'n':
             check_name(optarg);
-            name = optarg;
+            o.name = optarg;
             break;
         default:
             die_bad_option(USAGE);
         }
     }
-    if (wait_mode && delay >= 0)
+    if (o.wait_mode && o.delay >= 0)
         die_usage(USAGE, "-d is for the worker we start: not with -w");
-    int numbers[NUMBERS_MAX];
-    size_t n = numbers_parse(argc, argv, optind, numbers, USAGE);
+    o.n = numbers_parse(argc, argv, optind, o.numbers, USAGE);
+    return o;
+}
+
+/* Say what we made, then start the worker (or ask for one to be started
+ * by hand); returns its pid, or -1 with -w. */
+static pid_t announce_and_start(const struct options *o, const char *self,
+                                const struct squares_shm *shm)
+{
+    char text[NUMBERS_TEXT];
+    printf("owner: pid %ld created %s (%zu bytes) holding %s\n", (long)getpid(),
+           o->name, sizeof *shm,
+           numbers_format(text, sizeof text, o->numbers, o->n));
+    pid_t worker = -1;
+    if (o->wait_mode) {
+        printf("owner: ready: waiting for a worker; in another terminal run"
+               " %s -n %s\n",
+               WORKER, o->name);
+    } else {
+        worker = start_worker(self, o->name, o->delay > 0 ? o->delay : 0);
+        printf("owner: ready: started %s (pid %ld) on %s\n", WORKER,
+               (long)worker, o->name);
+    }
+    if (fflush(stdout) == EOF)
+        die("fflush");
+    return worker;
+}
+
+int main(int argc, char *argv[])
+{
+    errors_set_progname(argv[0]);
+    struct options o = parse_options(argc, argv);
 
     /* Handlers first, then the object: no moment when it exists and a
      * Ctrl-C would kill us without removing it. */
     install_handlers();
     if (atexit(remove_object) != 0)
         die_errnum(ENOMEM, "atexit");
-    struct squares_shm *shm = create_object(name);
-    shm->count = (int)n;
-    memcpy(shm->numbers, numbers, n * sizeof numbers[0]);
-
-    char text[NUMBERS_TEXT];
-    printf("owner: pid %ld created %s (%zu bytes) holding %s\n", (long)getpid(),
-           name, sizeof *shm, numbers_format(text, sizeof text, numbers, n));
-    pid_t worker = -1;
-    if (wait_mode) {
-        printf("owner: ready: waiting for a worker; in another terminal run"
-               " %s -n %s\n",
-               WORKER, name);
-    } else {
-        worker = start_worker(argv[0], name, delay > 0 ? delay : 0);
-        printf("owner: ready: started %s (pid %ld) on %s\n", WORKER,
-               (long)worker, name);
-    }
-    if (fflush(stdout) == EOF)
-        die("fflush");
+    struct squares_shm *shm = create_object(o.name);
+    shm->count = (int)o.n;
+    memcpy(shm->numbers, o.numbers, o.n * sizeof o.numbers[0]);
+    pid_t worker = announce_and_start(&o, argv[0], shm);
 
     bool done = wait_for_worker(shm, worker);
     if (interrupted) {
@@ -312,21 +332,19 @@ int main(int argc, char *argv[])
         printf("owner: interrupted by signal %d\n", sig);
         if (worker > 0)
             stop_worker(worker);
-        end_by_signal(sig, shm, name);
+        end_by_signal(sig, shm, o.name);
     }
     if (done) {
+        char text[NUMBERS_TEXT];
         printf("owner: result %s\n",
-               numbers_format(text, sizeof text, shm->squares, n));
+               numbers_format(text, sizeof text, shm->squares, o.n));
         printf("owner: sum of squares %d\n", shm->sum);
     }
     if (munmap(shm, sizeof *shm) == -1)
         die("munmap");
     remove_object();
-    printf("owner: removed %s\n", name);
-    if (!done) {
-        (void)fprintf(stderr, "%s: the worker did not finish its work\n",
-                      errors_progname());
-        return EXIT_FAILURE;
-    }
+    printf("owner: removed %s\n", o.name);
+    if (!done)
+        die_msg("the worker did not finish its work");
     return EXIT_SUCCESS;
 }

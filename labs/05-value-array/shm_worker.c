@@ -40,54 +40,53 @@ static struct squares_shm *attach_object(const char *name)
     /* TODO(05.7): Open the object with shm_open(name, O_RDWR, 0): no
      * O_CREAT - the owner made it; if we created it, nobody would remove
      * it. With fstat(), check that st_size is sizeof(struct squares_shm);
-     * if not, print a message saying how many bytes it has and how many
-     * we expected, and exit(EXIT_FAILURE): an object nobody sized has 0
+     * if not, stop with a message saying how many bytes it has and how
+     * many we expected (die_msg, exit status 1): an object nobody sized has 0
      * bytes, and touching it would kill us with SIGBUS. Then mmap(...,
      * MAP_SHARED, fd, 0) and close fd.
      * Hint: die(name) prints "shm_worker: /name: No such file or
      * directory" when the object does not exist. */
     (void)name;
-    (void)fprintf(stderr, "%s: attach_object is not written yet (TODO 05.7)\n",
-                  errors_progname());
-    exit(EXIT_FAILURE);
+    die_msg("attach_object is not written yet (TODO 05.7)");
 }
 
-int main(int argc, char *argv[])
+/* What the command line asks for. */
+struct options {
+    const char *name;
+    double delay;
+};
+
+static struct options parse_options(int argc, char *argv[])
 {
-    errors_set_progname(argv[0]);
-    const char *name = NULL;
-    double delay = 0;
+    struct options o = {.name = NULL, .delay = 0};
+    if (args_help_requested(argc, argv))
+        args_help(USAGE);
     int opt;
-    while ((opt = getopt(argc, argv, "n:d:")) != -1) {
+    while ((opt = getopt(argc, argv, "hn:d:")) != -1) {
         switch (opt) {
+        case 'h':
+            args_help(USAGE);
         case 'n':
-            name = optarg;
+            o.name = optarg;
             break;
         case 'd':
-            delay = arg_double(optarg, 0, 60, "seconds", USAGE);
+            o.delay = arg_double(optarg, 0, 60, "seconds", USAGE);
             break;
         default:
             die_bad_option(USAGE);
         }
     }
-    if (name == NULL)
+    if (o.name == NULL)
         die_usage(USAGE, "which object? give its name with -n");
     if (optind != argc)
         die_usage(USAGE, "unexpected argument '%s'", argv[optind]);
+    return o;
+}
 
-    struct squares_shm *shm = attach_object(name);
-    int count = shm->count;
-    if (count < 1 || count > NUMBERS_MAX) {
-        (void)fprintf(stderr, "%s: %s holds %d numbers, want 1 to %d\n",
-                      errors_progname(), name, count, NUMBERS_MAX);
-        exit(EXIT_FAILURE);
-    }
-    printf("worker: pid %ld attached %s holding %d numbers\n", (long)getpid(),
-           name, count);
-    if (fflush(stdout) == EOF)
-        die("fflush");
-
-    timing_sleep(delay); /* a task that takes a while */
+/* Array('i') and Value('i'): the squares of the owner's numbers and
+ * their sum; then, last, the done flag. */
+static int fill(struct squares_shm *shm, int count)
+{
     int sum = 0;
     for (int i = 0; i < count; i++) {
         shm->squares[i] = shm->numbers[i] * shm->numbers[i];
@@ -96,7 +95,25 @@ int main(int argc, char *argv[])
     shm->sum = sum;
     /* Last: whoever sees done == 1 finds everything above written. */
     atomic_store(&shm->done, 1);
+    return sum;
+}
 
+int main(int argc, char *argv[])
+{
+    errors_set_progname(argv[0]);
+    struct options o = parse_options(argc, argv);
+    struct squares_shm *shm = attach_object(o.name);
+    int count = shm->count;
+    if (count < 1 || count > NUMBERS_MAX)
+        die_msg("%s holds %d numbers, want 1 to %d", o.name, count,
+                NUMBERS_MAX);
+    printf("worker: pid %ld attached %s holding %d numbers\n", (long)getpid(),
+           o.name, count);
+    if (fflush(stdout) == EOF)
+        die("fflush");
+
+    timing_sleep(o.delay); /* a task that takes a while */
+    int sum = fill(shm, count);
     char text[NUMBERS_TEXT];
     printf("worker: wrote squares %s and their sum %d\n",
            numbers_format(text, sizeof text, shm->squares, (size_t)count), sum);

@@ -69,9 +69,13 @@ int main(int argc, char *argv[])
 {
     errors_set_progname(argv[0]);
     int workers = 6, limit = 2;
+    if (args_help_requested(argc, argv))
+        args_help(USAGE);
     int opt;
-    while ((opt = getopt(argc, argv, "t:k:s:")) != -1) {
+    while ((opt = getopt(argc, argv, "ht:k:s:")) != -1) {
         switch (opt) {
+        case 'h':
+            args_help(USAGE);
         case 't':
             workers = (int)arg_long(optarg, 1, MAX_WORKERS, "workers", USAGE);
             break;

@@ -13,9 +13,14 @@
  *          Without the flag, a waiter that arrives after the broadcast
  *          would sleep for ever: a condition variable remembers nothing.
  *
+ *          Main waits on the same condition variable until every waiter
+ *          is waiting (a second condition: one Condition, two
+ *          predicates), which is why a waiter must re-check its own.
+ *
  * Usage:   event [-t waiters] [-d delay] [-l late]
  *          -t waiters  threads waiting from the start, 1..32 (default 3)
- *          -d delay    seconds before main sets the event, 0..5 (default 0.3)
+ *          -d delay    seconds main waits, once they all wait, before it
+ *                      sets the event, 0..5 (default 0.3)
  *          -l late     threads that start waiting only after it is set,
  *                      0..32 (default 1)
  *
@@ -37,9 +42,10 @@
 #define MAX_WAITERS 32
 
 struct event {
-    pthread_mutex_t mutex; /* guards set */
-    pthread_cond_t changed;
+    pthread_mutex_t mutex;  /* guards set and waiting */
+    pthread_cond_t changed; /* broadcast when set or waiting changes */
     bool set;
+    int waiting; /* threads that have called event_wait so far */
 };
 
 static void event_init(struct event *e)
@@ -50,6 +56,7 @@ static void event_init(struct event *e)
     if ((err = pthread_cond_init(&e->changed, NULL)) != 0)
         die_errnum(err, "pthread_cond_init");
     e->set = false;
+    e->waiting = 0;
 }
 
 /* Python's event.set(): raise the flag, wake every waiter. */
@@ -64,11 +71,38 @@ static void event_set(struct event *e)
 /* Python's event.wait(): return once the flag is up (at once if it is). */
 static void event_wait(struct event *e)
 {
-    /* TODO(06.11): Lock e->mutex; WHILE the flag is not set,
-     * pthread_cond_wait(&e->changed, &e->mutex); then unlock. A while,
-     * not an if: a wait may return without a broadcast (a spurious
-     * wake-up), and the flag is the only truth. */
-    (void)e;
+    int err = pthread_mutex_lock(&e->mutex);
+    if (err != 0)
+        die_errnum(err, "pthread_mutex_lock");
+    /* Count ourselves in, and wake whoever waits for the count (main, in
+     * event_await_waiters). One condition variable serves both
+     * conditions, as one Python Condition may: so this broadcast also
+     * wakes every waiter already asleep below - with the flag still down. */
+    e->waiting++;
+    if ((err = pthread_cond_broadcast(&e->changed)) != 0)
+        die_errnum(err, "pthread_cond_broadcast");
+    /* TODO(06.11): WHILE the flag is not set,
+     * pthread_cond_wait(&e->changed, &e->mutex), checked. A while, not an
+     * if: a waiter is woken by every newcomer's broadcast above (and a
+     * wait may even return for no reason at all, a spurious wake-up), so
+     * being woken does not mean the flag is up - the flag is the only
+     * truth. Sleep in the wait; never loop around the lock (that spins,
+     * burning a core while nothing happens). */
+    if ((err = pthread_mutex_unlock(&e->mutex)) != 0)
+        die_errnum(err, "pthread_mutex_unlock");
+}
+
+/* Return once at least count threads have called event_wait. */
+static void event_await_waiters(struct event *e, int count)
+{
+    int err = pthread_mutex_lock(&e->mutex);
+    if (err != 0)
+        die_errnum(err, "pthread_mutex_lock");
+    while (e->waiting < count)
+        if ((err = pthread_cond_wait(&e->changed, &e->mutex)) != 0)
+            die_errnum(err, "pthread_cond_wait");
+    if ((err = pthread_mutex_unlock(&e->mutex)) != 0)
+        die_errnum(err, "pthread_mutex_unlock");
 }
 
 static void event_destroy(struct event *e)
@@ -97,9 +131,13 @@ static void *waiter_main(void *arg)
     return NULL;
 }
 
-/* Main's part: wait, then set the event for everyone. */
-static void set_after(double delay)
+/* Main's part: once every early waiter waits, wait delay seconds more,
+ * then set the event for everyone. */
+static void set_after(int waiters, double delay)
 {
+    event_await_waiters(&go, waiters);
+    printf("main: all %d waiter(s) are waiting at %.3f s\n", waiters,
+           timing_now() - start);
     timing_sleep(delay);
     printf("main: setting the event at %.3f s\n", timing_now() - start);
     if (fflush(stdout) == EOF)
@@ -107,22 +145,30 @@ static void set_after(double delay)
     event_set(&go);
 }
 
-int main(int argc, char *argv[])
+/* What the command line asks for. */
+struct options {
+    int waiters, late;
+    double delay;
+};
+
+static struct options parse_options(int argc, char *argv[])
 {
-    errors_set_progname(argv[0]);
-    int waiters = 3, late = 1;
-    double delay = 0.3;
+    struct options o = {.waiters = 3, .late = 1, .delay = 0.3};
+    if (args_help_requested(argc, argv))
+        args_help(USAGE);
     int opt;
-    while ((opt = getopt(argc, argv, "t:d:l:")) != -1) {
+    while ((opt = getopt(argc, argv, "ht:d:l:")) != -1) {
         switch (opt) {
+        case 'h':
+            args_help(USAGE);
         case 't':
-            waiters = (int)arg_long(optarg, 1, MAX_WAITERS, "waiters", USAGE);
+            o.waiters = (int)arg_long(optarg, 1, MAX_WAITERS, "waiters", USAGE);
             break;
         case 'd':
-            delay = arg_double(optarg, 0, 5, "delay", USAGE);
+            o.delay = arg_double(optarg, 0, 5, "delay", USAGE);
             break;
         case 'l':
-            late = (int)arg_long(optarg, 0, MAX_WAITERS, "late", USAGE);
+            o.late = (int)arg_long(optarg, 0, MAX_WAITERS, "late", USAGE);
             break;
         default:
             die_bad_option(USAGE);
@@ -130,37 +176,41 @@ int main(int argc, char *argv[])
     }
     if (optind != argc)
         die_usage(USAGE, "unexpected argument '%s'", argv[optind]);
-    if (waiters + late > MAX_WAITERS)
+    if (o.waiters + o.late > MAX_WAITERS)
         die_usage(USAGE, "at most %d waiters in all", MAX_WAITERS);
+    return o;
+}
 
+int main(int argc, char *argv[])
+{
+    errors_set_progname(argv[0]);
+    struct options o = parse_options(argc, argv);
     event_init(&go);
     start = timing_now();
-    printf("event: %d waiter(s) wait; main sets the event after %.2f s\n",
-           waiters, delay);
+    printf("event: %d waiter(s) wait; main sets the event %.2f s after they "
+           "all wait\n",
+           o.waiters, o.delay);
     if (fflush(stdout) == EOF)
         die("fflush");
     pthread_t ids[MAX_WAITERS];
     struct waiter ws[MAX_WAITERS];
-    int started = 0;
-    while (started < waiters + late) {
-        if (started == waiters) /* the late ones start after the set */
-            set_after(delay);
-        ws[started] =
-            (struct waiter){.number = started + 1, .late = started >= waiters};
-        int err =
-            pthread_create(&ids[started], NULL, waiter_main, &ws[started]);
+    int all = o.waiters + o.late, started = 0;
+    for (int i = 0; i < all; i++, started++) {
+        if (i == o.waiters) /* the late ones start after the set */
+            set_after(o.waiters, o.delay);
+        ws[i] = (struct waiter){.number = i + 1, .late = i >= o.waiters};
+        int err = pthread_create(&ids[i], NULL, waiter_main, &ws[i]);
         if (err != 0)
             die_errnum(err, "pthread_create");
-        started++;
     }
-    if (late == 0)
-        set_after(delay);
+    if (o.late == 0)
+        set_after(o.waiters, o.delay);
     for (int i = 0; i < started; i++) {
         int err = pthread_join(ids[i], NULL);
         if (err != 0)
             die_errnum(err, "pthread_join");
     }
     event_destroy(&go);
-    printf("event: all %d waiter(s) went on\n", waiters + late);
+    printf("event: all %d waiter(s) went on\n", all);
     return EXIT_SUCCESS;
 }

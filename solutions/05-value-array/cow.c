@@ -24,8 +24,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "errors.h"
 #include "numbers.h"
+#include "status.h"
 
 #define USAGE "[number...]"
 
@@ -48,6 +50,8 @@ static void square_list(const int *numbers, size_t n)
 int main(int argc, char *argv[])
 {
     errors_set_progname(argv[0]);
+    if (args_help_requested(argc, argv))
+        args_help(USAGE);
     if (getopt(argc, argv, "") != -1) /* no options, only numbers */
         die_bad_option(USAGE);
     int numbers[NUMBERS_MAX];
@@ -77,12 +81,9 @@ int main(int argc, char *argv[])
     int status;
     if (waitpid(child, &status, 0) == -1)
         die("waitpid");
-    if (WIFEXITED(status))
-        printf("parent: child %ld exited with status %d\n", (long)child,
-               WEXITSTATUS(status));
-    else if (WIFSIGNALED(status))
-        printf("parent: child %ld was killed by signal %d\n", (long)child,
-               WTERMSIG(status));
+    char how[64];
+    printf("parent: child %ld %s\n", (long)child,
+           status_describe(status, how, sizeof how));
     /* END SOLUTION */
     /* STARTER
     (void)square_list;

@@ -33,6 +33,7 @@
 #include "args.h"
 #include "errors.h"
 #include "numbers.h"
+#include "status.h"
 #include "timing.h"
 
 #define USAGE "[-p] [-d seconds] [number...]"
@@ -87,71 +88,98 @@ static void square_list(const int *numbers, size_t n, int *squares, int *sum)
     }
 }
 
-int main(int argc, char *argv[])
+/* What the command line asks for. */
+struct options {
+    bool shared;
+    double delay;
+    int numbers[NUMBERS_MAX];
+    size_t n;
+};
+
+static struct options parse_options(int argc, char *argv[])
 {
-    errors_set_progname(argv[0]);
-    bool shared = true;
-    double delay = 0;
+    struct options o = {.shared = true, .delay = 0};
+    if (args_help_requested(argc, argv))
+        args_help(USAGE);
     int opt;
-    while ((opt = getopt(argc, argv, "pd:")) != -1) {
+    while ((opt = getopt(argc, argv, "hpd:")) != -1) {
         switch (opt) {
+        case 'h':
+            args_help(USAGE);
         case 'p':
-            shared = false;
+            o.shared = false;
             break;
         case 'd':
-            delay = arg_double(optarg, 0, 10, "seconds", USAGE);
+            o.delay = arg_double(optarg, 0, 10, "seconds", USAGE);
             break;
         default:
             die_bad_option(USAGE);
         }
     }
-    int numbers[NUMBERS_MAX];
-    size_t n = numbers_parse(argc, argv, optind, numbers, USAGE);
+    o.n = numbers_parse(argc, argv, optind, o.numbers, USAGE);
+    return o;
+}
 
-    /* Value('i') and Array('i', n): made before fork, so that the child
-     * inherits them. */
-    int *sum = shared_alloc(sizeof *sum, shared);
-    int *squares = shared_alloc(n * sizeof *squares, shared);
-
-    char text[NUMBERS_TEXT];
-    printf("parent: pid %ld, squaring %s in a child, memory %s\n",
-           (long)getpid(), numbers_format(text, sizeof text, numbers, n),
-           shared ? "MAP_SHARED" : "MAP_PRIVATE");
-    if (fflush(stdout) == EOF)
-        die("fflush");
-
+/* Fork a child that works delay seconds, then writes the squares of
+ * numbers into squares and their sum into *sum, and ends. */
+static pid_t start_child(const struct options *o, int *squares, int *sum)
+{
     pid_t child;
     if ((child = fork()) == -1)
         die("fork");
     if (child == 0) {
-        timing_sleep(delay); /* a task that takes a while */
-        square_list(numbers, n, squares, sum);
+        timing_sleep(o->delay); /* a task that takes a while */
+        square_list(o->numbers, o->n, squares, sum);
+        char text[NUMBERS_TEXT];
         printf("child: pid %ld wrote squares %s and their sum %d\n",
-               (long)getpid(), numbers_format(text, sizeof text, squares, n),
+               (long)getpid(), numbers_format(text, sizeof text, squares, o->n),
                *sum);
         if (fflush(stdout) == EOF)
             die_child("fflush");
         _exit(EXIT_SUCCESS);
     }
+    return child;
+}
+
+int main(int argc, char *argv[])
+{
+    errors_set_progname(argv[0]);
+    struct options o = parse_options(argc, argv);
+    size_t n = o.n;
+
+    /* Value('i') and Array('i', n): made before fork, so that the child
+     * inherits them. */
+    int *sum = shared_alloc(sizeof *sum, o.shared);
+    int *squares = shared_alloc(n * sizeof *squares, o.shared);
+
+    char text[NUMBERS_TEXT];
+    printf("parent: pid %ld, squaring %s in a child, memory %s\n",
+           (long)getpid(), numbers_format(text, sizeof text, o.numbers, n),
+           o.shared ? "MAP_SHARED" : "MAP_PRIVATE");
+    if (fflush(stdout) == EOF)
+        die("fflush");
+    pid_t child = start_child(&o, squares, sum);
 
     /* TODO(05.3): Wait for the child with waitpid() BEFORE reading what it
      * wrote: until it has ended, the squares may not be there yet. Print
      *     parent: child <pid> exited with status <n>
-     * and, if it did not exit with status 0, stop with exit status 1.
+     * (status_describe() from status.h writes "exited with status <n>" or
+     * "was killed by signal <n> (...)") and, if it did not exit with
+     * status 0, stop with exit status 1 and a message (die_msg).
      * Hint: try `shared -d 1` - what does a parent that does not wait see? */
     /* BEGIN SOLUTION */
     int status;
     if (waitpid(child, &status, 0) == -1)
         die("waitpid");
-    if (WIFEXITED(status))
-        printf("parent: child %ld exited with status %d\n", (long)child,
-               WEXITSTATUS(status));
-    else if (WIFSIGNALED(status))
-        printf("parent: child %ld was killed by signal %d\n", (long)child,
-               WTERMSIG(status));
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        exit(EXIT_FAILURE);
+    char how[64];
+    printf("parent: child %ld %s\n", (long)child,
+           status_describe(status, how, sizeof how));
+    if (!status_ok(status))
+        die_msg("the child did not finish its work: no result to show");
     /* END SOLUTION */
+    /* STARTER
+    (void)child;
+    STARTER */
 
     printf("parent: result %s\n",
            numbers_format(text, sizeof text, squares, n));

@@ -107,9 +107,13 @@ int main(int argc, char *argv[])
     errors_set_progname(argv[0]);
     int workers = 2, runs = 5;
     long ops = 1000000;
+    if (args_help_requested(argc, argv))
+        args_help(USAGE);
     int opt;
-    while ((opt = getopt(argc, argv, "w:n:r:")) != -1) {
+    while ((opt = getopt(argc, argv, "hw:n:r:")) != -1) {
         switch (opt) {
+        case 'h':
+            args_help(USAGE);
         case 'w':
             workers =
                 (int)arg_long(optarg, 2, RACE_MAX_WORKERS, "workers", USAGE);

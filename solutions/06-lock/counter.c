@@ -23,6 +23,7 @@
  *          With mutex, semaphore or atomic it is exact every time.
  * Try:     counter -t 8; counter -s atomic -t 8 -r 20
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -34,28 +35,37 @@
 
 #define USAGE "[-s none|mutex|semaphore|atomic] [-t threads] [-n ops] [-r runs]"
 
-int main(int argc, char *argv[])
+/* What the command line asks for. */
+struct options {
+    enum account_sync sync;
+    int threads, runs;
+    long ops;
+};
+
+static struct options parse_options(int argc, char *argv[])
 {
-    errors_set_progname(argv[0]);
-    enum account_sync sync = SYNC_NONE;
-    int threads = 2, runs = 5;
-    long ops = 100000;
+    struct options o = {
+        .sync = SYNC_NONE, .threads = 2, .runs = 5, .ops = 100000};
+    if (args_help_requested(argc, argv))
+        args_help(USAGE);
     int opt;
-    while ((opt = getopt(argc, argv, "s:t:n:r:")) != -1) {
+    while ((opt = getopt(argc, argv, "hs:t:n:r:")) != -1) {
         switch (opt) {
+        case 'h':
+            args_help(USAGE);
         case 's':
-            if (!account_sync_parse(optarg, &sync))
+            if (!account_sync_parse(optarg, &o.sync))
                 die_usage(USAGE, "unknown sync '%s'", optarg);
             break;
         case 't':
-            threads =
+            o.threads =
                 (int)arg_long(optarg, 2, RACE_MAX_WORKERS, "threads", USAGE);
             break;
         case 'n':
-            ops = arg_long(optarg, 1, 100000000, "ops", USAGE);
+            o.ops = arg_long(optarg, 1, 100000000, "ops", USAGE);
             break;
         case 'r':
-            runs = (int)arg_long(optarg, 1, 1000, "runs", USAGE);
+            o.runs = (int)arg_long(optarg, 1, 1000, "runs", USAGE);
             break;
         default:
             die_bad_option(USAGE);
@@ -63,29 +73,40 @@ int main(int argc, char *argv[])
     }
     if (optind != argc)
         die_usage(USAGE, "unexpected argument '%s'", argv[optind]);
+    return o;
+}
 
+/* One run: every thread adds 1 ops times; print the count it reached.
+ * Returns true if it is exact. */
+static bool count_once(const struct options *o, int run)
+{
     long amounts[RACE_MAX_WORKERS];
-    for (int i = 0; i < threads; i++)
+    for (int i = 0; i < o->threads; i++)
         amounts[i] = 1;
-    long expected = threads * ops;
-    printf("counter: %d threads add 1, %ld times each, sync %s\n", threads, ops,
-           account_sync_name(sync));
-
+    long expected = o->threads * o->ops;
     /* Threads share this process's memory: an ordinary variable will do. */
     static struct account counter;
+    account_init(&counter, o->sync, false, 0);
+    double seconds = race_threads(&counter, o->threads, o->ops, amounts);
+    long count = account_balance(&counter);
+    account_destroy(&counter);
+    printf("run %d: count %ld (expected %ld)", run, count, expected);
+    if (count != expected)
+        printf(", %ld increments lost", expected - count);
+    printf(", %.1f ms\n", seconds * 1e3);
+    return count == expected;
+}
+
+int main(int argc, char *argv[])
+{
+    errors_set_progname(argv[0]);
+    struct options o = parse_options(argc, argv);
+    printf("counter: %d threads add 1, %ld times each, sync %s\n", o.threads,
+           o.ops, account_sync_name(o.sync));
     int wrong = 0;
-    for (int run = 1; run <= runs; run++) {
-        account_init(&counter, sync, false, 0);
-        double seconds = race_threads(&counter, threads, ops, amounts);
-        long count = account_balance(&counter);
-        account_destroy(&counter);
-        printf("run %d: count %ld (expected %ld)", run, count, expected);
-        if (count != expected) {
+    for (int run = 1; run <= o.runs; run++)
+        if (!count_once(&o, run))
             wrong++;
-            printf(", %ld increments lost", expected - count);
-        }
-        printf(", %.1f ms\n", seconds * 1e3);
-    }
-    printf("counter: %d of %d run(s) lost increments\n", wrong, runs);
+    printf("counter: %d of %d run(s) lost increments\n", wrong, o.runs);
     return EXIT_SUCCESS;
 }

@@ -139,19 +139,27 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-int main(int argc, char *argv[])
+/* What the command line asks for. */
+struct options {
+    int threads;
+    long transfers;
+};
+
+static struct options parse_options(int argc, char *argv[])
 {
-    errors_set_progname(argv[0]);
-    int threads = 2;
-    long transfers = 10000;
+    struct options o = {.threads = 2, .transfers = 10000};
+    if (args_help_requested(argc, argv))
+        args_help(USAGE);
     int opt;
-    while ((opt = getopt(argc, argv, "t:n:")) != -1) {
+    while ((opt = getopt(argc, argv, "ht:n:")) != -1) {
         switch (opt) {
+        case 'h':
+            args_help(USAGE);
         case 't':
-            threads = (int)arg_long(optarg, 2, MAX_THREADS, "threads", USAGE);
+            o.threads = (int)arg_long(optarg, 2, MAX_THREADS, "threads", USAGE);
             break;
         case 'n':
-            transfers = arg_long(optarg, 1, 10000000, "transfers", USAGE);
+            o.transfers = arg_long(optarg, 1, 10000000, "transfers", USAGE);
             break;
         default:
             die_bad_option(USAGE);
@@ -159,35 +167,53 @@ int main(int argc, char *argv[])
     }
     if (optind != argc)
         die_usage(USAGE, "unexpected argument '%s'", argv[optind]);
+    return o;
+}
 
+/* While the workers run, check the total again and again: it must never
+ * be seen off, even mid-run. Returns how many audits saw it wrong, and
+ * how many audits there were in *audits. */
+static long audit_until_done(struct bank *b, long all_transfers, long expected,
+                             long *audits)
+{
+    long bad = 0;
+    bool running = true;
+    *audits = 0;
+    while (running) {
+        if (total(b) != expected)
+            bad++;
+        (*audits)++;
+        bank_lock(b);
+        running = b->transfers < all_transfers;
+        bank_unlock(b);
+    }
+    return bad;
+}
+
+int main(int argc, char *argv[])
+{
+    errors_set_progname(argv[0]);
+    struct options o = parse_options(argc, argv);
     static struct bank bank = {.checking = START_CHECKING,
                                .savings = START_SAVINGS};
     make_lock(&bank.lock);
     const long expected = START_CHECKING + START_SAVINGS;
     printf("rlock: checking %d + savings %d, %d threads make %ld transfers "
            "of 1 each\n",
-           START_CHECKING, START_SAVINGS, threads, transfers);
+           START_CHECKING, START_SAVINGS, o.threads, o.transfers);
 
     pthread_t ids[MAX_THREADS];
     struct worker workers[MAX_THREADS];
-    for (int i = 0; i < threads; i++) {
-        workers[i] = (struct worker){&bank, i, transfers};
+    for (int i = 0; i < o.threads; i++) {
+        workers[i] = (struct worker){&bank, i, o.transfers};
         int err = pthread_create(&ids[i], NULL, worker_main, &workers[i]);
         if (err != 0)
             die_errnum(err, "pthread_create");
     }
-    /* Meanwhile, audit: the total must never be seen off, even mid-run. */
-    long audits = 0, bad_audits = 0;
-    bool running = true;
-    while (running) {
-        if (total(&bank) != expected)
-            bad_audits++;
-        audits++;
-        bank_lock(&bank);
-        running = bank.transfers < (long)threads * transfers;
-        bank_unlock(&bank);
-    }
-    for (int i = 0; i < threads; i++) {
+    long audits;
+    long bad_audits = audit_until_done(&bank, (long)o.threads * o.transfers,
+                                       expected, &audits);
+    for (int i = 0; i < o.threads; i++) {
         int err = pthread_join(ids[i], NULL);
         if (err != 0)
             die_errnum(err, "pthread_join");
