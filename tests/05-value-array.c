@@ -822,7 +822,6 @@ Test(lab05_shm, a_worker_that_fails_or_skips_the_work_is_reported)
     }
 }
 
-#ifdef RUN_TSAN
 Test(lab05_shm, an_owner_whose_fork_fails_still_removes_its_object)
 {
     /* The fork that would start the worker fails (EAGAIN): the owner
@@ -842,7 +841,6 @@ Test(lab05_shm, an_owner_whose_fork_fails_still_removes_its_object)
               r->left_shm);
     run_free(r);
 }
-#endif
 
 Test(lab05_shm, a_name_in_use_is_refused_and_left_alone)
 {
@@ -1003,7 +1001,6 @@ Test(lab05_shm, sixteen_numbers_at_the_limits_and_one_too_many)
     expect_help("shm_worker");
 }
 
-#ifdef RUN_TSAN
 /* A fork that fails: the program says so on stderr and exits 1, and
  * shows no result (there is none). */
 static void check_failed_fork(const char *prog, const char *todo)
@@ -1102,4 +1099,3 @@ Test(lab05_shm, no_leak_or_undefined_behaviour_under_asan)
         run_free(r);
     }
 }
-#endif

@@ -54,22 +54,13 @@ static void expect_refused(const char *const *const bad[], size_t count)
 
 #define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
 
-/* The harness has sanitizer runs, the perturber and CPU times. */
-#ifdef RUN_TSAN
-#define HAVE_RUN_V2 1
-#else
-#define HAVE_RUN_V2 0
-#endif
-
 /* A correct waiter uses next to no CPU: a few ms to start its threads.
  * Under valgrind or a whole-run sanitizer build the tools themselves cost
  * far more than that, so the CPU checks are left out there. */
-#if HAVE_RUN_V2
 static bool cpu_is_measurable(void)
 {
     return getenv("KIT_VALGRIND") == NULL && run_sanitizer() == NULL;
 }
-#endif
 
 /* -h and --help: the usage line on stdout, exit status 0. */
 static void expect_help(const char *prog)
@@ -270,7 +261,6 @@ Test(lab06_bank, racy_bank_runs_to_the_end_and_bad_arguments_are_refused)
     run_free(r);
 }
 
-#if HAVE_RUN_V2
 /* Across processes ThreadSanitizer sees nothing: the perturber pauses
  * after every unlock and post (and before every lock and wait), so a
  * worker that is between its load and its store - because the lock does
@@ -301,7 +291,6 @@ Test(lab06_bank, perturbed_processes_keep_the_balance_with_mutex_and_semaphore)
                          "TODO(06.2): sem_init(&a->sem, 1, 1); TODO(06.4): "
                          "sem_wait before the load, sem_post after the store.");
 }
-#endif
 
 /* ---- cost ---------------------------------------------------------- */
 
@@ -451,7 +440,6 @@ Test(lab06_bounded, at_most_limit_workers_are_inside_at_once)
     expect_help("bounded");
 }
 
-#if HAVE_RUN_V2
 Test(lab06_bounded, waiting_workers_sleep_in_sem_wait)
 {
     /* 32 workers, one at a time, 0.03 s each: about 1 s, in which 31
@@ -473,7 +461,6 @@ Test(lab06_bounded, waiting_workers_sleep_in_sem_wait)
               r->desc, r->out);
     run_free(r);
 }
-#endif
 
 /* ---- event --------------------------------------------------------- */
 
@@ -553,7 +540,6 @@ Test(lab06_event, every_waiter_goes_on_only_once_the_event_is_set)
     expect_help("event");
 }
 
-#if HAVE_RUN_V2
 Test(lab06_event, waiters_sleep_instead_of_spinning)
 {
     /* 32 waiters wait a whole second: sleeping in pthread_cond_wait they
@@ -586,11 +572,9 @@ Test(lab06_event, perturbed_waiters_never_miss_the_event_nor_go_early)
         run_free(check_event(&perturbed, "4", "0.01", "1"));
     }
 }
-#endif
 
 /* ---- sanitizers ------------------------------------------------------ */
 
-#if HAVE_RUN_V2
 TestSuite(lab06_sanitizers, .timeout = 240);
 
 /* The racy counter is THE race of this lab: ThreadSanitizer must report
@@ -674,4 +658,3 @@ Test(lab06_sanitizers, no_leak_or_undefined_behaviour_under_asan)
     run_free(r);
     run_free(check_event(&asan, "3", "0.01", "1"));
 }
-#endif
