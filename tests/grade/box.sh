@@ -25,7 +25,10 @@
 #     program cannot trace, signal or forge the runner or its report;
 #   - a cgroup per slot where the machine has one (v1 or v2, detected):
 #     pids.max (a process limit root cannot ignore) and a memory limit,
-#     under kit-grade.PID (one per grading run, removed at the end);
+#     under kit-box.ID (one per grading run, named after its scratch
+#     folder STATE/run.ID: a PID would not do, two runs in two PID
+#     namespaces may have the same; removed at the end, or by the next run
+#     once run.ID is gone);
 #   - a wall-time limit (timeout -s KILL) on every run, and rlimits on file
 #     size, core dumps, processes of the uid and (without a memory cgroup)
 #     address space.
@@ -44,7 +47,8 @@ GRADE_TMPFS=${GRADE_TMPFS:-536870912}         # bytes of /tmp, and of /dev/shm
 box_root=0 box_cg=none box_pids_dir="" box_mem_dir=""
 box_export="" # the kit's export, bound at /kit (set by grade.sh)
 grade_lock_fds=() # fds of grade.sh's locks, closed in the box (set by grade.sh)
-box_dir=""    # where the slots' folders go (set by grade.sh)
+box_dir=""    # where the slots' folders go: STATE/run.ID (set by grade.sh)
+box_state=""  # the state folder, where every run has its run.ID (set by grade.sh)
 
 # Find out once what this machine offers. Returns 1, saying what is
 # missing, when no box can be made; prints what is weaker than it should be.
@@ -63,27 +67,27 @@ box_detect() {
         return 1
     fi
     # cgroup v2: one hierarchy, controllers listed in cgroup.controllers.
-    local self v2root
+    local self v2root cg=kit-box.${box_dir##*.}
     if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
         self=$(awk -F: '$1 == "0" { print $3 }' /proc/self/cgroup)
         v2root=/sys/fs/cgroup${self%/}
         box_remove_stale "$v2root"
         # A v2 cgroup with processes in it cannot have children with
         # controllers: make ours a sibling parent "kit-grade".
-        if mkdir -p "$v2root/kit-grade.$$" 2>/dev/null &&
+        if mkdir -p "$v2root/$cg" 2>/dev/null &&
             echo "+pids +memory" >"$v2root/cgroup.subtree_control" 2>/dev/null &&
-            echo "+pids +memory" >"$v2root/kit-grade.$$/cgroup.subtree_control" 2>/dev/null; then
-            box_cg=v2 box_pids_dir=$v2root/kit-grade.$$ box_mem_dir=$v2root/kit-grade.$$
+            echo "+pids +memory" >"$v2root/$cg/cgroup.subtree_control" 2>/dev/null; then
+            box_cg=v2 box_pids_dir=$v2root/$cg box_mem_dir=$v2root/$cg
         else
-            rmdir "$v2root/kit-grade.$$" 2>/dev/null
+            rmdir "$v2root/$cg" 2>/dev/null
         fi
     elif [ -f /sys/fs/cgroup/pids/cgroup.procs ]; then
         box_remove_stale /sys/fs/cgroup/pids /sys/fs/cgroup/memory
         # cgroup v1: one hierarchy per controller.
-        if mkdir -p "/sys/fs/cgroup/pids/kit-grade.$$" 2>/dev/null; then
-            box_cg=v1 box_pids_dir=/sys/fs/cgroup/pids/kit-grade.$$
-            mkdir -p "/sys/fs/cgroup/memory/kit-grade.$$" 2>/dev/null &&
-                box_mem_dir=/sys/fs/cgroup/memory/kit-grade.$$
+        if mkdir -p "/sys/fs/cgroup/pids/$cg" 2>/dev/null; then
+            box_cg=v1 box_pids_dir=/sys/fs/cgroup/pids/$cg
+            mkdir -p "/sys/fs/cgroup/memory/$cg" 2>/dev/null &&
+                box_mem_dir=/sys/fs/cgroup/memory/$cg
         fi
     fi
     if [ $box_cg = none ]; then
@@ -149,14 +153,15 @@ box_pids_refused() {
         "$box_pids_dir/slot$1/pids.events" 2>/dev/null || echo 0
 }
 
-# Remove the cgroups of grading runs that died without cleaning up.
+# Remove the cgroups of grading runs that died without cleaning up: those
+# whose scratch folder is gone (grade.sh removed the stale ones first).
 box_remove_stale() {
     local root d slot
     for root in "$@"; do
-        for d in "$root"/kit-grade.*/; do
+        for d in "$root"/kit-box.*/; do
             [ -d "$d" ] || continue
             d=${d%/}
-            kill -0 "${d##*.}" 2>/dev/null && continue
+            [ -d "$box_state/run.${d##*.}" ] && continue
             for slot in "$d"/slot*/; do [ -d "$slot" ] && box_empty_cgroup "${slot%/}"; done
             rmdir "$d" 2>/dev/null
         done

@@ -36,7 +36,7 @@
 #
 # Scratch (the kit's export, each slot's sources and binaries) and locks
 # live in GRADE_STATE (default /var/lib/kit-grade; root's alone, mode 700),
-# in run.PID/, removed on every exit, or at the next start after a kill -9.
+# in run.ID/, removed on every exit, or at the next start after a kill -9.
 #
 # Limits (environment): GRADE_TEST_TIMEOUT (s, per test, default 180: the
 # tests' own .timeout normally stops a test first), GRADE_LAB_TIMEOUT (s,
@@ -141,11 +141,11 @@ for d in "$state"/run.*/; do
         rm -rf "$d"
     fi
 done
-run=$state/run.$$
-mkdir -m 700 "$run" && : >"$run/lock" && exec {fd}<"$run/lock" && flock -n "$fd" ||
-    { echo "grade: cannot make $run" >&2; exit 1; }
+# run.ID, not run.PID: two runs in two PID namespaces may share a PID.
+run=$(mktemp -d "$state/run.XXXXXXXX") && : >"$run/lock" && exec {fd}<"$run/lock" && flock -n "$fd" ||
+    { echo "grade: cannot make a scratch folder in $state" >&2; exit 1; }
 grade_lock_fds+=("$fd")
-box_dir=$run
+box_dir=$run box_state=$state
 jobs_started=0
 
 cleanup() {
@@ -235,7 +235,7 @@ shopt -s nullglob dotglob
 for e in "$subs"/*; do
     s=${e##*/}
     if ! [[ $s =~ ^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$ ]]; then
-        refused[$s]="refused: the folder name has characters outside A-Za-z0-9._- (or starts with . or -, or is over 64 long)"
+        refused[$s]="refused: a name of A-Za-z0-9._- only, not starting with . or -, at most 64 long"
     elif [ -L "$e" ]; then
         refused[$s]="refused: a symbolic link, not a folder"
     elif [ ! -d "$e" ]; then

@@ -42,12 +42,12 @@ md_name() {
         sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g'
 }
 
-# A CSV field: control characters (tab, CR, newline too) removed; a
-# spreadsheet formula (= + - @ first) made text with a leading quote;
+# A CSV field: each control character (tab, CR, newline too) made a '?';
+# a spreadsheet formula (= + - @ first) made text with a leading quote;
 # quoted when it holds a comma or a quote.
 csv_field() {
     local s
-    s=$(printf '%s' "$1" | LC_ALL=C tr -d '\000-\037\177')
+    s=$(printf '%s' "$1" | LC_ALL=C tr '\000-\037\177' '?')
     case $s in [=+@-]*) s="'$s" ;; esac
     case $s in
         *[\",]* | \'*) printf '"%s"' "${s//\"/\"\"}" ;;
