@@ -273,15 +273,13 @@ box_run() {
 # kernel may still be tearing them down: kill and wait (a safety net;
 # inbox.sh counts the processes a submission left, for its feedback).
 box_close() {
-    local slot=$1 pid tries=0 d=$box_pids_dir/slot$1 uid
+    local slot=$1 pid tries=0 d=$box_pids_dir/slot$1 pids
     while [ $tries -lt 100 ]; do
-        local pids=()
-        if [ $box_cg != none ] && [ -s "$d/cgroup.procs" ]; then
-            mapfile -t pids <"$d/cgroup.procs"
-        fi
-        if [ $box_root -eq 1 ]; then
-            uid=$(box_uid "$slot")
-            mapfile -t -O ${#pids[@]} pids < <(ps -e -o pid=,uid= | awk -v u="$uid" '$2 == u { print $1 }')
+        pids=()
+        if [ $box_cg != none ]; then
+            [ -s "$d/cgroup.procs" ] && mapfile -t pids <"$d/cgroup.procs"
+        elif [ $box_root -eq 1 ]; then
+            mapfile -t pids < <(ps -e -o pid=,uid= | awk -v u="$(box_uid "$slot")" '$2 == u { print $1 }')
         fi
         [ ${#pids[@]} -eq 0 ] && return 0
         for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null; done

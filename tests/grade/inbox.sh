@@ -20,28 +20,42 @@ set -u
 : >/report/started || exit 125
 uid=${KIT_BOX_UID:-}
 
-# What the box's user left: "kind<TAB>name" lines, names on one line each.
+# What the box's user left: "kind<TAB>name" lines, control characters in
+# names made '?'. Bash builtins only: this runs after every test.
 inventory() {
-    local d pid n=0
+    local d f pid n=0 owner cols i col kind
     # Processes first (every one but us and bwrap, which is pid 1).
     for d in /proc/[0-9]*; do
         pid=${d#/proc/}
-        [ "$pid" -eq 1 ] || [ "$pid" -eq $$ ] || [ "$pid" -eq "$BASHPID" ] && continue
-        [ -r "$d/status" ] && n=$((n + 1))
+        if [ "$pid" -ne 1 ] && [ "$pid" -ne $$ ] && [ -d "$d" ]; then n=$((n + 1)); fi
     done
     [ $n -gt 0 ] && printf 'processes\t%d\n' "$n"
     kill -KILL -1 2>/dev/null
+    # Files: with a box user, what is not root's (the runner's) is theirs.
+    shopt -s nullglob dotglob
     for d in /tmp /var/tmp /run/lock /dev/shm /dev/mqueue; do
-        find "$d" -mindepth 1 -maxdepth 1 ${uid:+-uid "$uid"} ! -name 'criterion_*.sock' -printf '%f\0' |
-            head -z -n 20 | tr '\n\0' '?\n' | sed "s|^|$d\t|"
+        n=0
+        for f in "$d"/*; do
+            [ -n "$uid" ] && [ ! -L "$f" ] && [ -O "$f" ] && continue
+            case ${f##*/} in criterion_*.sock) continue ;; esac
+            f=${f##*/}
+            n=$((n + 1))
+            [ $n -le 20 ] && printf '%s\t%s\n' "$d" "${f//[$'\001'-$'\037'$'\177']/?}"
+        done
     done
-    # /proc/sysvipc/*: a header line, then key, id, ..., uid (column 8 for
-    # shm, 5 for sem and msg... read by name from the header).
-    for d in shm sem msg; do
-        awk -v kind="sysv-$d" -v uid="$uid" '
-            NR == 1 { for (i = 1; i <= NF; i++) if ($i == "uid") col = i; next }
-            uid == "" || $col == uid { printf "%s\tkey %s, id %s\n", kind, $1, $2 }' \
-            "/proc/sysvipc/$d" | head -n 20
+    # /proc/sysvipc/*: a header line naming the columns, then an object
+    # a line (key, id, ..., uid, ...).
+    for kind in shm sem msg; do
+        col=0
+        while read -r -a cols; do
+            if [ $col -eq 0 ]; then
+                for i in "${!cols[@]}"; do [ "${cols[$i]}" = uid ] && col=$i; done
+                continue
+            fi
+            owner=${cols[$col]}
+            [ -z "$uid" ] || [ "$owner" = "$uid" ] &&
+                printf 'sysv-%s\tkey %s, id %s\n' "$kind" "${cols[0]}" "${cols[1]}"
+        done <"/proc/sysvipc/$kind"
     done
 }
 
