@@ -109,7 +109,7 @@ box_alloc_uids() {
     [ $box_root -eq 1 ] || return 0
     local dir=$2 u=$GRADE_UID_BASE fd
     while [ ${#box_uids[@]} -lt "$1" ]; do
-        if [ $u -ge $((GRADE_UID_BASE + 1000)) ]; then
+        if [ "$u" -ge $((GRADE_UID_BASE + 1000)) ]; then
             echo "grade: no free uid in $GRADE_UID_BASE..$u (GRADE_UID_BASE)" >&2
             return 1
         fi
@@ -173,16 +173,21 @@ box_remove_stale() {
 box_oom_kills() {
     local f=$box_mem_dir/slot$1/memory.events
     [ $box_cg = v1 ] && f=$box_mem_dir/slot$1/memory.oom_control
-    [ -n "$box_mem_dir" ] && [ -f "$f" ] || { echo 0; return; }
+    if [ -z "$box_mem_dir" ] || [ ! -f "$f" ]; then echo 0; return; fi
     awk '$1 == "oom_kill" { print $2; exit } END { if (NR == 0) print 0 }' "$f"
 }
 
-# Kill every process of a cgroup, wait for it to be empty, remove it.
+# Kill every process of a cgroup, wait for it to be empty (up to 20 s: a
+# box's PID namespace may take a while to die on a loaded machine), remove
+# it.
 box_empty_cgroup() {
-    local d=$1 pid tries=0
+    local d=$1 pid tries=0 pids
     [ -d "$d" ] || return 0
-    while [ -s "$d/cgroup.procs" ] && [ $tries -lt 100 ]; do
-        while read -r pid; do kill -KILL "$pid" 2>/dev/null; done <"$d/cgroup.procs"
+    while [ $tries -lt 400 ]; do
+        # (cgroup files say their size is 0: read them, do not test -s)
+        mapfile -t pids <"$d/cgroup.procs"
+        [ ${#pids[@]} -eq 0 ] && break
+        for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null; done
         sleep 0.05
         tries=$((tries + 1))
     done
@@ -277,7 +282,7 @@ box_close() {
     while [ $tries -lt 100 ]; do
         pids=()
         if [ $box_cg != none ]; then
-            [ -s "$d/cgroup.procs" ] && mapfile -t pids <"$d/cgroup.procs"
+            [ -f "$d/cgroup.procs" ] && mapfile -t pids <"$d/cgroup.procs"
         elif [ $box_root -eq 1 ]; then
             mapfile -t pids < <(ps -e -o pid=,uid= | awk -v u="$(box_uid "$slot")" '$2 == u { print $1 }')
         fi
@@ -300,6 +305,10 @@ box_destroy() {
 
 # box_finish: remove this run's cgroups (after box_destroy of every slot).
 box_finish() {
+    local d
+    for d in "$box_pids_dir"/slot* "$box_mem_dir"/slot*; do
+        [ -d "$d" ] && box_empty_cgroup "$d"
+    done
     [ -n "$box_pids_dir" ] && rmdir "$box_pids_dir" 2>/dev/null
     [ -n "$box_mem_dir" ] && [ "$box_mem_dir" != "$box_pids_dir" ] && rmdir "$box_mem_dir" 2>/dev/null
     return 0

@@ -53,7 +53,9 @@ export LC_COLLATE=C # one order for student folders, whatever the locale
 {
 cd "$(dirname "$0")/../.." || exit 1
 kit=$(pwd -P)
+# shellcheck source=tests/grade/box.sh
 . tests/grade/box.sh
+# shellcheck source=tests/grade/text.sh
 . tests/grade/text.sh
 
 jobs=1 fresh=0 only=""
@@ -78,8 +80,10 @@ GRADE_LAB_TIMEOUT=${GRADE_LAB_TIMEOUT:-600}
 GRADE_BUILD_TIMEOUT=${GRADE_BUILD_TIMEOUT:-120}
 FILE_LIMIT=1048576 # bytes of one submitted file
 bin=$kit/build/tests/kit-tests
-[ -x "$bin" ] && [ -f build/lib/plain/libkit.a ] ||
-    { echo "grade: build the tests first (make grade does)" >&2; exit 1; }
+if [ ! -x "$bin" ] || [ ! -f build/lib/plain/libkit.a ]; then
+    echo "grade: build the tests first (make grade does)" >&2
+    exit 1
+fi
 
 # ---- root, or the unsafe mode asked for by name ---------------------------
 
@@ -134,7 +138,8 @@ flock -n "$fd" || { echo "grade: $out is being graded by another run" >&2; exit 
 for d in "$state"/run.*/; do
     [ -d "$d" ] || continue
     d=${d%/}
-    if exec {fd}<"$d/lock" 2>/dev/null; then
+    if [ -f "$d/lock" ] && [ ! -L "$d/lock" ]; then
+        exec {fd}<"$d/lock" || exit 1
         flock -n "$fd" && rm -rf "$d"
         exec {fd}<&-
     else
@@ -142,12 +147,16 @@ for d in "$state"/run.*/; do
     fi
 done
 # run.ID, not run.PID: two runs in two PID namespaces may share a PID.
-run=$(mktemp -d "$state/run.XXXXXXXX") && : >"$run/lock" && exec {fd}<"$run/lock" && flock -n "$fd" ||
-    { echo "grade: cannot make a scratch folder in $state" >&2; exit 1; }
+if ! { run=$(mktemp -d "$state/run.XXXXXXXX") && : >"$run/lock" &&
+    exec {fd}<"$run/lock" && flock -n "$fd"; }; then
+    echo "grade: cannot make a scratch folder in $state" >&2
+    exit 1
+fi
 grade_lock_fds+=("$fd")
 box_dir=$run box_state=$state
 jobs_started=0
 
+# shellcheck disable=SC2317 # run by the traps below
 cleanup() {
     local pid i
     trap - EXIT INT TERM HUP PIPE
@@ -256,12 +265,12 @@ box_alloc_uids "$jobs" "$state" || exit 1
 
 # stage_lab SLOT STUDENT LAB: a fresh slot folder with the lab's files in
 # box/src/LAB, root's: each checked with lstat (a regular file of at most
-# FILE_LIMIT bytes), copied without following a link and never more than
+# FILE_LIMIT bytes, one link), copied without following a link, never more than
 # FILE_LIMIT + 1 bytes read; the starter's file in place of any other.
 # Notes for the feedback in report/stage.notes. Returns 1 when the lab
 # folder itself is refused (a link, not a folder).
 stage_lab() {
-    local sd src=$subs/$2/$3 lab=$3 dest f p kind size
+    local sd src=$subs/$2/$3 lab=$3 dest f p kind size links
     sd=$(box_slot_dir "$1")
     rm -rf "$sd" && mkdir -m 700 "$sd" "$sd/report" && mkdir -p "$sd/box/src/$lab" || return 2
     dest=$sd/box/src/$lab
@@ -276,7 +285,10 @@ stage_lab() {
             cp "labs/$lab/$f" "$dest/$f" || return 2
             continue
         fi
-        read -r size kind < <(stat -c '%s %F' -- "$p")
+        # A hard link (more than one name) could be any file of the
+        # machine that root can read: refused like a symbolic link.
+        read -r size links kind < <(stat -c '%s %h %F' -- "$p")
+        [ "$kind" = "regular file" ] && [ "$links" -gt 1 ] && kind="file with $links hard links"
         if [ "$kind" = "regular file" ] && [ "$size" -le $FILE_LIMIT ] &&
             dd if="$p" of="$dest/$f" iflag=nofollow,nonblock,count_bytes bs=65536 \
                 count=$((FILE_LIMIT + 1)) status=none 2>/dev/null &&

@@ -48,7 +48,7 @@ inventory() {
     for kind in shm sem msg; do
         col=0
         while read -r -a cols; do
-            if [ $col -eq 0 ]; then
+            if [ "$col" -eq 0 ]; then
                 for i in "${!cols[@]}"; do [ "${cols[$i]}" = uid ] && col=$i; done
                 continue
             fi

@@ -58,6 +58,7 @@ mkfifo "$out/specials/$lab/threads.c"
 truncate -s 4G "$out/specials/$lab/sleeps.c"
 # A make dependency file beside the lab's files (planted/ also writes
 # some from its program).
+# shellcheck disable=SC2016 # make syntax, not the shell's
 printf '%s\n' '$(shell touch /tmp/kit-sample-pwned-by-d)' >"$out/planted/$lab/evil.d"
 # A lab folder that is a link to the reference, one to a classmate's; a
 # student folder that is a link to a classmate.
