@@ -369,11 +369,11 @@ Test(grading_class, every_score_reason_and_leftover_of_the_sample_class)
                  "refused names:\n%s",
                  students, REFUSED_NAMES, book);
     int refused = 0;
-    for (const char *p = book; (p = strstr(p, ",refused: ")) != NULL; p++)
+    for (const char *p = book; (p = strstr(p, ",\"refused: ")) != NULL; p++)
         refused++;
     cr_expect_eq(refused, REFUSED_NAMES, "%d rows say 'refused', not %d:\n%s",
                  refused, REFUSED_NAMES, book);
-    cr_expect(line_with_prefix(book, "linkstudent,,,refused: a symbolic "
+    cr_expect(line_with_prefix(book, "linkstudent,,,\"refused: a symbolic "
                                      "link") != NULL,
               "no refused row for the linked student folder:\n%s", book);
     for (const char *p = book; p != NULL && *p != '\0';) {
