@@ -214,4 +214,4 @@ help:
 -include tests/grade/grade.mk
 -include tests/tools/notebooks.mk
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(wildcard $(foreach v,$(VARIANTS),$(OUT_$(v))/*/obj/*.d $(OUT_$(v))/*/obj/drivers/*.d) $(BUILD)/lib/*/*.d $(BUILD)/tests/obj/*.d $(BUILD)/tests/obj/*/*.d)

@@ -4,21 +4,25 @@
 # Grades a class: SUBMISSIONS holds one folder per student, each shaped
 # like labs/ (SUBMISSIONS/alice/06-lock/lock.c, ...); any subset of the labs.
 # `make grade SUBMISSIONS=DIR [JOBS=2] [FRESH=1] [GRADE_LABS="01 03"]`
-# runs it with OUT=build/grade.
+# runs it with OUT=build/grade. Run it as root: without root it refuses to
+# run student code unless GRADE_UNSAFE=1 (then with a weaker box).
 #
-# For each student and lab, only the lab's own file names (those of the
-# starter, labs/NN-name/*.c *.h) are taken from the submission, as regular
-# files of at most 1 MiB; a file not handed in is filled in from the
-# starter (so the rest of the lab still builds; the starter fails every
-# test, so it earns nothing) and the feedback says so. Nothing else of the
-# submission is used: it is built with the kit's Makefile, flags, headers,
-# common/ and test drivers, and tested with the kit's tests, one test at a
-# time, each in a box (box.sh): its own user, process and memory limits,
-# PID namespace, private /tmp and /dev/shm, a wall-time limit per test and
-# per lab. Points: tests/rubric/NN-name.txt; a test without points, or a
-# rubric line naming no test, stops grading before it starts.
+# Student folders are names of [A-Za-z0-9._-], not starting with . or -,
+# real folders (not links); every other entry of SUBMISSIONS gets a
+# gradebook row saying why it was refused. For each student and lab, root
+# copies only the lab's own file names (those of the starter, labs/NN-name/
+# *.c *.h), and only regular files of at most 1 MiB, checked with lstat and
+# read without following a link; a lab folder that is a link is refused.
+# A file refused or not handed in is filled in from the starter (so the
+# rest of the lab still builds; the starter fails every test, so it earns
+# nothing) and the feedback says so. Nothing else of the submission is
+# used: it is built and tested in a box (box.sh: bubblewrap, its own
+# unprivileged user, cgroup limits) that holds only the toolchain and an
+# export of the kit's build inputs, one box per test. Points:
+# tests/rubric/NN-name.txt; a test without points, or a rubric line naming
+# no test, stops grading before it starts.
 #
-# OUT/gradebook.csv        student, a column per lab, total (rewritten
+# OUT/gradebook.csv        student, a column per lab, total, note (rewritten
 #                          whole, via a temporary file, after each student)
 # OUT/results/NAME.tsv     lab, test, status (passed, failed, timed_out,
 #                          crashed, not_built, not_run, not_handed_in),
@@ -30,20 +34,29 @@
 #                          and rubric did not change since is not graded
 #                          again (--fresh, FRESH=1: start over)
 #
+# Scratch (the kit's export, each slot's sources and binaries) and locks
+# live in GRADE_STATE (default /var/lib/kit-grade; root's alone, mode 700),
+# in run.ID/, removed on every exit, or at the next start after a kill -9.
+#
 # Limits (environment): GRADE_TEST_TIMEOUT (s, per test, default 180: the
 # tests' own .timeout normally stops a test first), GRADE_LAB_TIMEOUT (s,
 # per lab, default 600: tests left when it runs out are not run and earn
 # nothing), GRADE_BUILD_TIMEOUT (s, default 120), GRADE_PIDS (512),
-# GRADE_MEM (bytes, 1 GiB), GRADE_FSIZE (64 MiB), GRADE_OUTPUT_CAP (bytes
-# of a program's output the tests see, 1 MiB), GRADE_UID_BASE (64000: each
-# job's box runs as the first free uid from there on, see box.sh).
+# GRADE_MEM (bytes, 1 GiB), GRADE_FSIZE (64 MiB), GRADE_TMPFS (bytes of the
+# box's /tmp and /dev/shm, 512 MiB), GRADE_OUTPUT_CAP (bytes of a program's
+# output the tests see, 1 MiB), GRADE_UID_BASE (64000: each job's box runs
+# as the first free uid from there on, see box.sh).
 set -u
+export LC_COLLATE=C # one order for student folders, whatever the locale
 # The whole script is one { ... } block, read before it runs: editing or
 # updating this file while a class is being graded cannot break the run.
 {
 cd "$(dirname "$0")/../.." || exit 1
-kit=$(pwd)
+kit=$(pwd -P)
+# shellcheck source=tests/grade/box.sh
 . tests/grade/box.sh
+# shellcheck source=tests/grade/text.sh
+. tests/grade/text.sh
 
 jobs=1 fresh=0 only=""
 while [ $# -gt 0 ]; do
@@ -56,22 +69,107 @@ while [ $# -gt 0 ]; do
         *) break ;;
     esac
 done
-if [ $# -ne 2 ] || [ ! -d "$1" ] || ! [[ $jobs =~ ^[1-9][0-9]*$ ]]; then
+if [ $# -ne 2 ] || [ ! -d "$1" ] || ! [[ $jobs =~ ^[1-9][0-9]?$ ]]; then
     echo "usage: make grade SUBMISSIONS=DIR [JOBS=N] [FRESH=1] [GRADE_LABS=\"01 02\"]" >&2
     echo "       (grade.sh [-j N] [--fresh] [--labs \"01 02\"] SUBMISSIONS OUT)" >&2
     exit 2
 fi
-subs=$(cd "$1" && pwd) out=$2
-mkdir -p "$out" && out=$(cd "$out" && pwd)
-# One grading at a time per OUT.
-exec 9>"$out/.lock"
-flock -n 9 || { echo "grade: $out is being graded by another run" >&2; exit 1; }
+subs=$(cd "$1" && pwd -P) out=$2
 GRADE_TEST_TIMEOUT=${GRADE_TEST_TIMEOUT:-180}
 GRADE_LAB_TIMEOUT=${GRADE_LAB_TIMEOUT:-600}
 GRADE_BUILD_TIMEOUT=${GRADE_BUILD_TIMEOUT:-120}
+FILE_LIMIT=1048576 # bytes of one submitted file
 bin=$kit/build/tests/kit-tests
-[ -x "$bin" ] && [ -f build/lib/plain/libkit.a ] ||
-    { echo "grade: build the tests first (make grade does)" >&2; exit 1; }
+if [ ! -x "$bin" ] || [ ! -f build/lib/plain/libkit.a ]; then
+    echo "grade: build the tests first (make grade does)" >&2
+    exit 1
+fi
+
+# ---- root, or the unsafe mode asked for by name ---------------------------
+
+if [ "$(id -u)" -ne 0 ]; then
+    if [ "${GRADE_UNSAFE:-}" != 1 ]; then
+        echo "grade: refusing to run student code without root. Missing without it:" >&2
+        echo "  - a user per box: programs would run as you, could read what you can," >&2
+        echo "    and could forge their own test verdicts (they share the test runner's uid);" >&2
+        echo "  - cgroup limits on processes and memory (only RLIMIT_NPROC, counting all" >&2
+        echo "    of your processes)." >&2
+        echo "Run it as root (sudo make grade ...), or accept all of the above with" >&2
+        echo "GRADE_UNSAFE=1 (bubblewrap with user namespaces is still required)." >&2
+        exit 1
+    fi
+    echo "grade: WARNING: GRADE_UNSAFE=1: grading as $(id -un), not root: submissions" \
+         "can forge their verdicts; use the grades only as a preview." >&2
+fi
+
+# ---- root's folders: state (locks, scratch) and OUT ----------------------
+
+# A folder that is ours alone: created mode 700 if missing, else it must be
+# a real folder (not a link), owned by us, mode 700.
+own_folder() {
+    local d=$1
+    [ -e "$d" ] || [ -L "$d" ] || mkdir -m 700 "$d" || return 1
+    if [ -L "$d" ] || [ ! -d "$d" ] || [ "$(stat -c '%u %a' -- "$d")" != "$(id -u) 700" ]; then
+        echo "grade: $d must be a folder of $(id -un)'s alone (mode 700, not a link)" >&2
+        return 1
+    fi
+}
+if [ "$(id -u)" -eq 0 ]; then
+    state=${GRADE_STATE:-/var/lib/kit-grade}
+else
+    state=${GRADE_STATE:-${XDG_RUNTIME_DIR:-/tmp}/kit-grade-$(id -u)}
+fi
+mkdir -p "$(dirname "$state")" && own_folder "$state" || exit 1
+[ -d "$out" ] || { mkdir -p "$(dirname "$out")" && mkdir -m 700 "$out"; } || exit 1
+out=$(cd "$out" && pwd -P)
+case $out/ in "$subs"/*)
+    echo "grade: OUT ($out) must not be inside SUBMISSIONS ($subs)" >&2; exit 2 ;;
+esac
+if [ "$(stat -c %u -- "$out")" != "$(id -u)" ] || [ -n "$(find "$out" -maxdepth 0 -perm /022)" ]; then
+    echo "grade: OUT ($out) must be $(id -un)'s and writable by no one else" >&2
+    exit 2
+fi
+# One grading at a time per OUT; the lock is in the state folder.
+exec {fd}>>"$state/out.$(printf '%s' "$out" | sha256sum | cut -c1-16).lock" || exit 1
+grade_lock_fds+=("$fd")
+flock -n "$fd" || { echo "grade: $out is being graded by another run" >&2; exit 1; }
+
+# Scratch of grading runs that were killed (their lock is free): remove.
+for d in "$state"/run.*/; do
+    [ -d "$d" ] || continue
+    d=${d%/}
+    if [ -f "$d/lock" ] && [ ! -L "$d/lock" ]; then
+        exec {fd}<"$d/lock" || exit 1
+        flock -n "$fd" && rm -rf "$d"
+        exec {fd}<&-
+    else
+        rm -rf "$d"
+    fi
+done
+# run.ID, not run.PID: two runs in two PID namespaces may share a PID.
+if ! { run=$(mktemp -d "$state/run.XXXXXXXX") && : >"$run/lock" &&
+    exec {fd}<"$run/lock" && flock -n "$fd"; }; then
+    echo "grade: cannot make a scratch folder in $state" >&2
+    exit 1
+fi
+grade_lock_fds+=("$fd")
+box_dir=$run box_state=$state
+jobs_started=0
+
+# shellcheck disable=SC2317 # run by the traps below
+cleanup() {
+    local pid i
+    trap - EXIT INT TERM HUP PIPE
+    for pid in "${!running[@]}"; do kill -- "$pid" 2>/dev/null; done
+    wait
+    for ((i = 0; i < jobs_started; i++)); do box_destroy "$i"; done
+    box_finish
+    rm -rf "$run"
+    rm -f "$out"/.gradebook.*
+}
+declare -A running=() # pid -> "slot student"
+trap cleanup EXIT
+trap 'cleanup; write_gradebook 2>/dev/null; echo "grade: interrupted; run again to go on where it stopped" >&2; exit 130' INT TERM HUP PIPE
 
 # ---- the labs, their tests and points ---------------------------------
 
@@ -85,8 +183,7 @@ for d in labs/[0-9][0-9]-*/; do
 done
 [ ${#labs[@]} -gt 0 ] || { echo "grade: no lab matches '$only'" >&2; exit 2; }
 
-mkdir -p "$out/work"
-chmod 700 "$out/work"
+mkdir -p "$out/work" && chmod 700 "$out/work" || exit 1
 listing=$(env -i PATH="$PATH" "$bin" --list 2>/dev/null) # env -i: not as a Criterion worker
 declare -A points maxpoints
 bad=0
@@ -115,137 +212,168 @@ for lab in "${labs[@]}"; do
 done
 [ $bad -eq 0 ] || { echo "grade: fix the rubric first (make audit shows it too)" >&2; exit 2; }
 
-case $out/ in "$subs"/*)
-    echo "grade: OUT ($out) must not be inside SUBMISSIONS ($subs)" >&2; exit 2 ;;
-esac
+# ---- the kit's export: all a box sees of the kit ------------------------
+
+# Made fresh by root for every run: the Makefile and what it includes,
+# common/, tests/ (without the mutants, which quote the reference, and the
+# sample class), the built test binary and library, and the starters (the
+# Makefile needs labs/NN-name/, and they fill in what a student did not
+# hand in). Times are kept so that make finds the library up to date.
+make_export() {
+    local e=$run/kit d
+    mkdir -m 755 "$e" && mkdir -p "$e/build/lib" "$e/build/tests" "$e/labs" "$e/plots" &&
+        cp -p Makefile "$e/" && cp -pR common tests "$e/" &&
+        rm -rf "$e/tests/mutants" "$e/tests/grade/sample" &&
+        cp -pR build/lib/plain "$e/build/lib/" && cp -p "$bin" "$e/build/tests/" || return 1
+    for d in "${labs[@]}"; do
+        mkdir "$e/labs/$d" && cp -p "labs/$d"/*.[ch] "labs/$d/Makefile" "$e/labs/$d/" || return 1
+    done
+    for d in plots/*.mk; do [ -f "$d" ] && { cp -p "$d" "$e/plots/" || return 1; }; done
+    chmod -R a+rX,go-w "$e"
+}
+make_export || { echo "grade: cannot export the kit to $run/kit" >&2; exit 1; }
+box_export=$run/kit
 box_detect || exit 1
-# What a submission must not see: the reference solutions and everything
-# built from them (build/ref, build/tsan, build/mutants, ...: a program
-# could just run the reference), and the other submissions.
-box_hide=("$subs")
-[ -d solutions ] && box_hide+=("$kit/solutions")
-for d in build/*/; do
-    d=$kit/${d%/}
-    case $d in "$kit/build/lib" | "$kit/build/tests") continue ;; esac
-    case $out/ in "$d"/*) continue ;; esac
-    box_hide+=("$d")
+
+# ---- the students: checked names, real folders ----------------------------
+
+# SUBMISSIONS' entries: students[] to grade; refused[name]=why for the rest.
+students=()
+declare -A refused=()
+shopt -s nullglob dotglob
+for e in "$subs"/*; do
+    s=${e##*/}
+    if ! [[ $s =~ ^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$ ]]; then
+        refused[$s]="refused: a name of A-Za-z0-9._- only, not starting with . or -, at most 64 long"
+    elif [ -L "$e" ]; then
+        refused[$s]="refused: a symbolic link, not a folder"
+    elif [ ! -d "$e" ]; then
+        refused[$s]="refused: not a folder"
+    else
+        students+=("$s")
+    fi
 done
-box_alloc_uids "$jobs" || exit 1
-mkdir -p "$out/scratch"
-chmod 711 "$out" "$out/scratch"
-# The programs run as the box's user: it must reach its scratch folder.
-box_as_user 0
-if [ $box_root -eq 1 ] && ! "${as_user[@]}" test -x "$out/scratch" 2>/dev/null; then
-    echo "grade: the box's user (uid ${box_uids[0]}) cannot reach $out/scratch:" \
-         "give every folder above it o+x, or choose another GRADE_OUT" >&2
-    exit 1
-fi
-# The compiler runs as the box's user too: it must be able to read the kit.
-compile_as_user=1
-if [ $box_root -eq 1 ] && ! "${as_user[@]}" bash -c \
-    'test -r Makefile && test -r build/lib/plain/libkit.a && test -r common/errors.h' 2>/dev/null; then
-    compile_as_user=0
-    echo "grade: note: the kit is not readable by other users: compiling as root." >&2
-fi
+shopt -u nullglob dotglob
+for s in "${!refused[@]}"; do
+    printf 'grade: %s: %s\n' "$(printf '%q' "$s")" "${refused[$s]}" >&2
+done
+[ ${#students[@]} -gt 0 ] || [ ${#refused[@]} -gt 0 ] ||
+    { echo "grade: no student folders in $subs" >&2; exit 2; }
+box_alloc_uids "$jobs" "$state" || exit 1
 
 # ---- one lab of one student ---------------------------------------------
 
-# A fingerprint of what a lab's grade depends on.
+# stage_lab SLOT STUDENT LAB: a fresh slot folder with the lab's files in
+# box/src/LAB, root's: each checked with lstat (a regular file of at most
+# FILE_LIMIT bytes, one link), copied without following a link, never more than
+# FILE_LIMIT + 1 bytes read; the starter's file in place of any other.
+# Notes for the feedback in report/stage.notes. Returns 1 when the lab
+# folder itself is refused (a link, not a folder).
+stage_lab() {
+    local sd src=$subs/$2/$3 lab=$3 dest f p kind size links
+    sd=$(box_slot_dir "$1")
+    rm -rf "$sd" && mkdir -m 700 "$sd" "$sd/report" && mkdir -p "$sd/box/src/$lab" || return 2
+    dest=$sd/box/src/$lab
+    : >"$sd/report/stage.notes"
+    if [ -L "$src" ] || [ ! -d "$src" ]; then
+        return 1
+    fi
+    for f in "labs/$lab"/*.[ch]; do
+        f=${f##*/} p=$src/$f
+        if [ ! -e "$p" ] && [ ! -L "$p" ]; then
+            echo "- \`$f\` was not handed in: the starter's was used instead." >>"$sd/report/stage.notes"
+            cp "labs/$lab/$f" "$dest/$f" || return 2
+            continue
+        fi
+        # A hard link (more than one name) could be any file of the
+        # machine that root can read: refused like a symbolic link.
+        read -r size links kind < <(stat -c '%s %h %F' -- "$p")
+        [ "$kind" = "regular file" ] && [ "$links" -gt 1 ] && kind="file with $links hard links"
+        if [ "$kind" = "regular file" ] && [ "$size" -le $FILE_LIMIT ] &&
+            dd if="$p" of="$dest/$f" iflag=nofollow,nonblock,count_bytes bs=65536 \
+                count=$((FILE_LIMIT + 1)) status=none 2>/dev/null &&
+            [ "$(stat -c %s -- "$dest/$f")" -le $FILE_LIMIT ]; then
+            continue
+        fi
+        [ "$kind" = "regular file" ] && kind="regular file of $size bytes"
+        echo "- \`$f\` is not a regular file of at most 1 MiB (it is a $kind): the starter's was used instead." >>"$sd/report/stage.notes"
+        cp "labs/$lab/$f" "$dest/$f" || return 2
+    done
+    # The rest of the folder is named, never read.
+    local extra="" e
+    shopt -s nullglob dotglob
+    for e in "$src"/*; do
+        f=${e##*/}
+        [ "$f" = README.md ] && continue
+        case $f in *.[ch]) [ -e "labs/$lab/$f" ] && continue ;; esac
+        extra+="\`$(md_name "$f")\` "
+    done
+    shopt -u nullglob dotglob
+    [ -n "$extra" ] && echo "- Ignored (not part of the lab): ${extra% }" >>"$sd/report/stage.notes"
+    return 0
+}
+
+# A fingerprint of what a lab's grade depends on: root's copies of the
+# files (never the submission itself), the tests, the rubric, the limits.
 fingerprint() {
-    local student=$1 lab=$2 f
+    local sd=$1 lab=$2
     {
-        for f in "labs/$lab"/*.[ch]; do
-            f=$(basename "$f")
-            echo "$f"
-            cat "$subs/$student/$lab/$f" 2>/dev/null
-        done
-        cat "$bin" "tests/rubric/$lab.txt"
-        echo "$GRADE_TEST_TIMEOUT $GRADE_LAB_TIMEOUT $GRADE_PIDS $GRADE_MEM $GRADE_OUTPUT_CAP"
+        (cd "$sd/box/src/$lab" && sha256sum -- *)
+        cat "$sd/report/stage.notes"
+        sha256sum "$bin" "tests/rubric/$lab.txt"
+        echo "$GRADE_TEST_TIMEOUT $GRADE_LAB_TIMEOUT $GRADE_PIDS $GRADE_MEM $GRADE_OUTPUT_CAP $GRADE_FSIZE $GRADE_TMPFS"
     } | sha256sum | cut -c1-32
 }
 
+# Every test of the lab with one status (not_built, not_handed_in).
+all_tests() {
+    while read -r t; do
+        printf '%s\t%s\t0\t%s\t\n' "$t" "$1" "${points[$t]}"
+    done <"$out/work/$2.tests"
+}
+
 # Writes $w/$lab.tsv (test, status, points, max, message), $w/$lab.notes
-# (Markdown lines for the feedback) and $w/$lab.done (fingerprint).
+# (Markdown lines for the feedback) and $w/$lab.done (fingerprint), from
+# the staged slot folder.
 grade_lab() {
-    local slot=$1 student=$2 lab=$3 w=$out/work/$2
-    local src=$subs/$student/$lab uid scratch=$out/scratch/slot$1 f
+    local slot=$1 student=$2 lab=$3 fp=$4 w=$out/work/$2 sd uid
     local tsv=$w/$lab.tsv notes=$w/$lab.notes
-    : >"$tsv"
-    : >"$notes"
-    if [ ! -d "$src" ]; then
-        while read -r t; do
-            printf '%s\tnot_handed_in\t0\t%s\t\n' "$t" "${points[$t]}" >>"$tsv"
-        done <"$out/work/$lab.tests"
-        echo "- Not handed in (no folder \`$lab/\`)." >>"$notes"
-        echo "missing" >"$w/$lab.done"
-        return
-    fi
-    local fp
-    fp=$(fingerprint "$student" "$lab")
-
-    # The scratch tree: the lab's file names only, owned by the box's user.
+    sd=$(box_slot_dir "$slot")
     uid=$(box_uid "$slot")
-    rm -rf "$scratch"
-    mkdir -p "$scratch/src/$lab" "$scratch/bin"
-    for f in "labs/$lab"/*.[ch]; do
-        f=$(basename "$f")
-        if [ -f "$src/$f" ] && [ ! -L "$src/$f" ] && [ "$(stat -c %s "$src/$f")" -le 1048576 ]; then
-            cp "$src/$f" "$scratch/src/$lab/$f"
-        else
-            if [ -L "$src/$f" ] || [ -e "$src/$f" ]; then
-                echo "- \`$f\` is not a regular file of at most 1 MiB: the starter's was used instead." >>"$notes"
-            else
-                echo "- \`$f\` was not handed in: the starter's was used instead." >>"$notes"
-            fi
-            cp "labs/$lab/$f" "$scratch/src/$lab/$f"
-        fi
-    done
-    local extra
-    extra=$(cd "$src" && find . -mindepth 1 -maxdepth 1 ! -name README.md -printf '%P\n' | sort |
-        while read -r f; do
-            case $f in *.[ch]) [ -e "$kit/labs/$lab/$f" ] && continue ;; esac
-            printf '`%s` ' "$f"
-        done)
-    [ -n "$extra" ] && echo "- Ignored (not part of the lab): $extra" >>"$notes"
-    [ $box_root -eq 1 ] && chown -R "$uid:$uid" "$scratch"
-    chmod 700 "$scratch"
+    cp "$sd/report/stage.notes" "$notes" && : >"$tsv" || return 1
+    # Hand the sources to the box's user; the report folder stays root's.
+    chmod -R a+rX "$sd/box" && chmod 755 "$sd/box" || return 1
+    if [ $box_root -eq 1 ]; then chown -R "$uid:$uid" "$sd/box" || return 1; fi
 
-    # Build with the kit's Makefile, as the box's user, in the box.
-    local maker=(make -C "$kit" -s --no-print-directory "student-$lab"
-        STUDENT_ROOT="$scratch/src" STUDENT_OUT="$scratch/bin")
-    box_as_user "$slot"
-    [ $compile_as_user -eq 1 ] && maker=("${as_user[@]}" "${maker[@]}")
-    box_run "$slot" "$GRADE_BUILD_TIMEOUT" "$scratch" "${maker[@]}" >"$w/$lab.build.log" 2>&1
+    box_run "$slot" "$GRADE_BUILD_TIMEOUT" build "$lab" >"$w/$lab.build.log" 2>&1
     local status=$?
-    box_close "$slot" >/dev/null
+    box_close "$slot"
     if [ $status -eq 125 ]; then
         echo "grade: the box could not start (see $w/$lab.build.log)" >&2
         return 1
     fi
     if [ $status -ne 0 ]; then
-        while read -r t; do
-            printf '%s\tnot_built\t0\t%s\t\n' "$t" "${points[$t]}" >>"$tsv"
-        done <"$out/work/$lab.tests"
+        all_tests not_built "$lab" >>"$tsv"
         {
             if [ $status -eq 124 ]; then
                 echo "- **Does not compile**: the build did not finish within $GRADE_BUILD_TIMEOUT s. Every test scores 0."
             else
                 echo "- **Does not compile**, so every test scores 0. The compiler's first errors (\`make check\` in the lab folder shows them all):"
                 echo
-                echo '  ```text'
-                sed -e "s|$scratch/src/||g" -e "s|$scratch/bin/||g" -e "s|$kit/||g" "$w/$lab.build.log" |
-                    grep -v -E '^make(\[[0-9]+\])?: ' | head -n 25 | cut -c1-200 | sed 's/^/  /'
-                echo '  ```'
+                sed -e 's|/box/src/||g' -e 's|/box/bin/||g' -e 's|/kit/||g' "$w/$lab.build.log" |
+                    grep -v -E '^make(\[[0-9]+\])?: ' | head -n 25 | cut -c1-200 | fenced "  "
             fi
         } >>"$notes"
         echo "$fp" >"$w/$lab.done"
-        return
+        return 0
     fi
 
-    # The tests, one at a time, each in a fresh box run.
-    local refused0 oom0 start t budget left=0 leftfiles="" line st msg n
+    # The tests, one at a time, each in a fresh box.
+    local refused0 oom0 start t budget line st msg r=$sd/report
     refused0=$(box_pids_refused "$slot") oom0=$(box_oom_kills "$slot")
     start=$SECONDS
+    : >"$w/$lab.floods"
+    : >"$w/$lab.leftovers"
     while read -r t; do
         budget=$((GRADE_LAB_TIMEOUT - (SECONDS - start)))
         if [ $budget -le 0 ]; then
@@ -254,17 +382,15 @@ grade_lab() {
             continue
         fi
         [ $budget -gt "$GRADE_TEST_TIMEOUT" ] && budget=$GRADE_TEST_TIMEOUT
-        rm -f "$w/$lab.tap"
-        box_run "$slot" "$budget" "$kit" env KIT_BIN_ROOT="$scratch/bin" KIT_TIMEOUT_SCALE=1 \
-            KIT_RUN_NOTES="$w/$lab.floods" \
-            "$bin" -j1 --short-filename --filter="${t%%::*}/${t#*::}" --tap="$w/$lab.tap" \
-            >>"$w/$lab.test.log" 2>&1
+        rm -f "$r/tap" "$r/floods" "$r/leftovers"
+        box_run "$slot" "$budget" test "${t%%::*}/${t#*::}" >>"$w/$lab.test.log" 2>&1
         status=$?
         if [ $status -eq 125 ]; then
             echo "grade: the box could not start (see $w/$lab.test.log)" >&2
             return 1
         fi
-        line=$(awk -f tests/grade/tap.awk "$w/$lab.tap" 2>/dev/null | awk -F'\t' -v t="$t" '$1 == t' | head -n 1)
+        line=$(awk -f tests/grade/tap.awk "$r/tap" 2>/dev/null | strip_controls |
+            awk -F'\t' -v t="$t" '$1 == t' | head -n 1)
         if [ -z "$line" ]; then
             if [ $status -eq 124 ]; then
                 line="$t	timed_out	The test did not finish within $budget s: everything it ran was killed."
@@ -278,26 +404,11 @@ grade_lab() {
         else
             printf '%s\t%s\t0\t%s\t%s\n' "$t" "$st" "${points[$t]}" "$msg" >>"$tsv"
         fi
-        n=$(box_close "$slot")
-        left=$((left + n))
-        leftfiles+=$(box_leftover_files "$slot")
+        [ -f "$r/floods" ] && cat "$r/floods" >>"$w/$lab.floods"
+        [ -f "$r/leftovers" ] && cat "$r/leftovers" >>"$w/$lab.leftovers"
+        box_close "$slot"
     done <"$out/work/$lab.tests"
-    local refused
-    refused=$(($(box_pids_refused "$slot") - refused0))
-    [ "$refused" -gt 0 ] &&
-        echo "- **Fault of the submission**: your programs tried to create more processes or threads than the limit ($GRADE_PIDS at once); $refused fork/pthread_create calls were refused. Does a loop fork without bound, or a child go on looping instead of ending with \`_exit\`?" >>"$notes"
-    local oom
-    oom=$(($(box_oom_kills "$slot") - oom0))
-    [ "$oom" -gt 0 ] &&
-        echo "- **Fault of the submission**: your programs used more memory than the limit ($((GRADE_MEM >> 20)) MiB); $oom process(es) were killed for it (signal 9). A loop that allocates without freeing?" >>"$notes"
-    [ "$left" -gt 0 ] &&
-        echo "- **Fault of the submission**: $left process(es) were still running after the tests and were killed." >>"$notes"
-    if [ -s "$w/$lab.floods" ]; then
-        echo "- **Fault of the submission**: output flood; a program wrote far more than any test needs (only the first $GRADE_OUTPUT_CAP bytes were kept; a loop that never ends?):"
-        sort -u "$w/$lab.floods" | head -n 5 | sed 's/^/  - /'
-    fi >>"$notes"
-    [ -n "$leftfiles" ] &&
-        echo "- **Fault of the submission**: files left in /dev/shm or /tmp were removed: $leftfiles" >>"$notes"
+    lab_faults "$slot" "$lab" "$refused0" "$oom0" >>"$notes"
     grep -q -P '\ttimed_out\t' "$tsv" &&
         echo "- Some tests timed out: a program hung (deadlock, a lost wake-up, a child never reaped, a read that never ends) or looped forever; it was killed." >>"$notes"
     grep -q -P '\tcrashed\t' "$tsv" &&
@@ -305,32 +416,81 @@ grade_lab() {
     echo "$fp" >"$w/$lab.done"
 }
 
-# ---- one student ----------------------------------------------------------
-
-# Markdown-safe one line per message line, indented for a list item.
-feedback_message() {
-    printf '%b\n' "$1" | head -n 40 | cut -c1-300 | sed 's/^/  /'
-    [ "$(printf '%b\n' "$1" | wc -l)" -gt 40 ] && echo "  [... the rest is cut]"
+# The feedback lines on what a lab's programs did to the box.
+lab_faults() {
+    local slot=$1 lab=$2 refused oom left w=$out/work/$student kind
+    refused=$(($(box_pids_refused "$slot") - $3))
+    oom=$(($(box_oom_kills "$slot") - $4))
+    [ "$refused" -gt 0 ] &&
+        echo "- **Fault of the submission**: your programs tried to create more processes or threads than the limit ($GRADE_PIDS at once); $refused fork/pthread_create calls were refused. Does a loop fork without bound, or a child go on looping instead of ending with \`_exit\`?"
+    [ "$oom" -gt 0 ] &&
+        echo "- **Fault of the submission**: your programs used more memory than the limit ($((GRADE_MEM >> 20)) MiB); $oom process(es) were killed for it (signal 9). A loop that allocates without freeing?"
+    left=$(awk -F'\t' '$1 == "processes" { n += $2 } END { print n + 0 }' "$w/$lab.leftovers")
+    [ "$left" -gt 0 ] &&
+        echo "- **Fault of the submission**: $left process(es) were still running after the tests and were killed."
+    if [ -s "$w/$lab.floods" ]; then
+        echo "- **Fault of the submission**: output flood; a program wrote far more than any test needs (only the first $GRADE_OUTPUT_CAP bytes were kept; a loop that never ends?):"
+        sort -u "$w/$lab.floods" | head -n 5 | strip_controls | fenced "  "
+    fi
+    for kind in /tmp /var/tmp /run/lock /dev/shm /dev/mqueue sysv-shm sysv-sem sysv-msg; do
+        awk -F'\t' -v k="$kind" '$1 == k { print $2 }' "$w/$lab.leftovers" | sort -u >"$w/$lab.kind"
+        [ -s "$w/$lab.kind" ] || continue
+        case $kind in
+            /dev/mqueue) echo "- **Fault of the submission**: POSIX message queues were left (mq_unlink them); removed with the box:" ;;
+            sysv-*) echo "- **Fault of the submission**: SysV IPC objects ($kind) were left (IPC_RMID them); removed with the box:" ;;
+            *) echo "- **Fault of the submission**: files were left in $kind (remove what you create; dot-names count too); removed with the box:" ;;
+        esac
+        head -n 20 "$w/$lab.kind" | strip_controls | fenced "  "
+    done
+    rm -f "$w/$lab.kind"
     return 0
 }
 
+# ---- one student ----------------------------------------------------------
+
 grade_student() {
-    local slot=$1 student=$2 w=$out/work/$2 lab fp t0=$SECONDS
+    local slot=$1 student=$2 w=$out/work/$2 lab fp t0=$SECONDS st sd
+    sd=$(box_slot_dir "$slot")
     mkdir -p "$w"
     box_open "$slot" || return 1
     for lab in "${labs[@]}"; do
-        if [ -d "$subs/$student/$lab" ]; then fp=$(fingerprint "$student" "$lab"); else fp=missing; fi
+        stage_lab "$slot" "$student" "$lab"
+        st=$?
+        [ $st -eq 2 ] && { echo "grade: cannot stage $lab in $sd" >&2; return 1; }
+        if [ $st -eq 1 ]; then
+            if [ -e "$subs/$student/$lab" ] || [ -L "$subs/$student/$lab" ]; then
+                fp=refused
+            else
+                fp=missing
+            fi
+        else
+            fp=$(fingerprint "$sd" "$lab")
+        fi
         if [ -f "$w/$lab.done" ] && [ "$(cat "$w/$lab.done")" = "$fp" ] && [ -f "$w/$lab.tsv" ]; then
             continue # graded before, nothing changed
         fi
         rm -f "$w/$lab".*
-        grade_lab "$slot" "$student" "$lab" || { box_destroy "$slot"; return 1; }
+        case $fp in
+            missing)
+                all_tests not_handed_in "$lab" >"$w/$lab.tsv"
+                echo "- Not handed in (no folder \`$lab/\`)." >"$w/$lab.notes"
+                echo "$fp" >"$w/$lab.done" ;;
+            refused)
+                all_tests not_handed_in "$lab" >"$w/$lab.tsv"
+                echo "- **Refused**: \`$lab\` is not a folder (a symbolic link, or a file): nothing in it was read. Every test scores 0." >"$w/$lab.notes"
+                echo "$fp" >"$w/$lab.done" ;;
+            *)
+                grade_lab "$slot" "$student" "$lab" "$fp" || { box_destroy "$slot"; return 1; } ;;
+        esac
     done
     box_destroy "$slot"
-    rm -rf "$out/scratch/slot$slot"
+    rm -rf "$sd"
+    write_results "$student"
+    write_feedback "$student" "$t0"
+}
 
-    # results, feedback, scores
-    local res=$out/results/$student.tsv fb=$out/feedback/$student.md total=0 max=0 score m
+write_results() {
+    local student=$1 w=$out/work/$1 res=$out/results/$1.tsv lab score total=0 max=0
     {
         printf 'lab\ttest\tstatus\tpoints\tmax\tmessage\n'
         for lab in "${labs[@]}"; do sed "s/^/$lab\t/" "$w/$lab.tsv"; done
@@ -341,6 +501,12 @@ grade_student() {
         echo "$lab $score ${maxpoints[$lab]}" >>"$w/scores"
         total=$((total + score)) max=$((max + maxpoints[$lab]))
     done
+    echo "$total $max" >"$w/total.tmp"
+}
+
+write_feedback() {
+    local student=$1 t0=$2 w=$out/work/$1 fb=$out/feedback/$1.md lab score m total max t st mx msg
+    read -r total max <"$w/total.tmp"
     {
         echo "# Feedback: $student"
         echo
@@ -356,14 +522,12 @@ grade_student() {
             if grep -q -P '\t(failed|timed_out|crashed|not_run)\t' "$w/$lab.tsv"; then
                 echo "### Not passed"
                 echo
-                while IFS=$'\t' read -r t st p mx msg; do
+                while IFS=$'\t' read -r t st _ mx msg; do
                     case $st in failed | timed_out | crashed | not_run) ;; *) continue ;; esac
                     echo "- **\`$t\`** ($mx point$([ "$mx" = 1 ] || echo s)): ${st/_/ }"
                     if [ -n "$msg" ]; then
                         echo
-                        echo '  ````text'
                         feedback_message "$msg"
-                        echo '  ````'
                     fi
                 done <"$w/$lab.tsv"
                 echo
@@ -380,71 +544,47 @@ grade_student() {
 
 # ---- the class --------------------------------------------------------------
 
-csv_field() {
-    case $1 in
-        *[\",$'\n']*) local s=${1//\"/\"\"}; printf '"%s"' "$s" ;;
-        *) printf '%s' "$1" ;;
-    esac
-}
-
 write_gradebook() {
     local s lab tmp
-    tmp=$(mktemp "$out/.gradebook.XXXXXX")
+    tmp=$(mktemp "$out/.gradebook.XXXXXX") || return 1
     {
         printf 'student'
         for lab in "${labs[@]}"; do printf ',%s' "$lab"; done
-        printf ',total\n'
+        printf ',total,note\n'
         for s in "${students[@]}"; do
             [ -f "$out/work/$s/total" ] || continue
-            csv_field "$s"
+            printf '%s' "$s"
             for lab in "${labs[@]}"; do
                 printf ',%s' "$(awk -v l="$lab" '$1 == l { print $2 }' "$out/work/$s/scores")"
             done
-            printf ',%s\n' "$(cut -d' ' -f1 "$out/work/$s/total")"
+            printf ',%s,\n' "$(cut -d' ' -f1 "$out/work/$s/total")"
         done
+        for s in "${!refused[@]}"; do
+            csv_field "$s"
+            for lab in "${labs[@]}"; do printf ','; done
+            printf ',,'
+            csv_field "${refused[$s]}"
+            printf '\n'
+        done | sort
     } >"$tmp"
-    chmod 600 "$tmp" # not for the box's user to read
-    mv "$tmp" "$out/gradebook.csv"
+    chmod 600 "$tmp" && mv "$tmp" "$out/gradebook.csv"
 }
-
-students=()
-while IFS= read -r s; do students+=("$s"); done < <(
-    find "$subs" -mindepth 1 -maxdepth 1 -type d ! -name '.*' -printf '%f\n' | sort)
-[ ${#students[@]} -gt 0 ] || { echo "grade: no student folders in $subs" >&2; exit 2; }
 
 if [ $fresh -eq 1 ]; then
     rm -rf "$out/results" "$out/feedback" "$out/gradebook.csv"
     find "$out/work" -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 fi
-mkdir -p "$out/results" "$out/feedback" "$out/scratch"
+mkdir -p "$out/results" "$out/feedback" && chmod 700 "$out/results" "$out/feedback" || exit 1
 rm -f "$out"/.gradebook.*
-chmod 700 "$out/results" "$out/feedback"
-chmod 711 "$out" "$out/scratch"
 for s in "${students[@]}"; do rm -f "$out/work/$s/total"; done
 
 echo "Grading ${#students[@]} student(s), lab(s) ${labs[*]}, $jobs at a time -> $out"
-echo "Box: $([ $box_root -eq 1 ] && echo "uid ${box_uids[*]}" || echo "your own uid (not root)");" \
+echo "Box: $([ $box_root -eq 1 ] && echo "uid ${box_uids[*]}" || echo "your own uid (GRADE_UNSAFE)");" \
     "cgroup $box_cg$([ $box_cg = none ] || echo " (pids.max $GRADE_PIDS$([ -n "$box_mem_dir" ] && echo ", memory $((GRADE_MEM >> 20)) MiB"))");" \
-    "$([ $box_private -eq 1 ] && echo "private /tmp and /dev/shm, hidden: ${box_hide[*]#"$kit"/}" || echo "shared /tmp and /dev/shm")"
-declare -A running=() # pid -> "slot student"
+    "bubblewrap, scratch $run"
 free=()
 for ((i = 0; i < jobs; i++)); do free+=("$i"); done
 done_count=0 failed=0
-
-cleanup() {
-    local pid
-    trap - EXIT
-    for pid in "${!running[@]}"; do kill -- "$pid" 2>/dev/null; done
-    wait
-    for ((i = 0; i < jobs; i++)); do box_destroy "$i"; done
-    box_finish
-    rm -f "$out"/.gradebook.*
-    write_gradebook
-    echo "grade: interrupted; run again to go on where it stopped" >&2
-    exit 130
-}
-trap cleanup INT TERM HUP PIPE
-trap 'for ((i = 0; i < jobs; i++)); do box_destroy "$i"; done; box_finish' EXIT
 
 reap() {
     local pid slot student
@@ -471,6 +611,7 @@ for s in "${students[@]}"; do
     while [ ${#running[@]} -ge "$jobs" ]; do reap; done
     slot=${free[0]}
     free=("${free[@]:1}")
+    [ "$slot" -ge $jobs_started ] && jobs_started=$((slot + 1))
     mkdir -p "$out/work/$s"
     grade_student "$slot" "$s" >"$out/work/$s/grade.log" 2>&1 &
     running[$!]="$slot $s"

@@ -2,7 +2,8 @@
 # deps.sh - make sure what the kit needs from Debian is installed.
 #
 # The kit needs: a C compiler and make (build-essential), Criterion (tests),
-# pkg-config (to find Criterion), gnuplot (the lecture plots), valgrind.
+# pkg-config (to find Criterion), gnuplot (the lecture plots), valgrind,
+# bubblewrap (the box that make grade builds and tests every submission in).
 # `deps.sh lint` adds clang-format and clang-tidy.
 # As root with apt-get it installs what is missing, non-interactively;
 # otherwise it prints the exact command to run and stops with status 1.
@@ -16,6 +17,7 @@ if ! pkg-config --exists criterion 2>/dev/null && [ ! -f /usr/include/criterion/
 fi
 command -v gnuplot >/dev/null 2>&1 || missing+=(gnuplot-nox)
 command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
+command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 # `deps.sh notebooks`: Jupyter, to run the labs' notebooks (make notebook).
 if [ "${1:-}" = notebooks ]; then
     # Debian's python (jupyter runs on it), not another one first on PATH

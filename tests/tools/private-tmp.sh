@@ -1,25 +1,23 @@
 #!/usr/bin/env bash
-# private-tmp.sh [-k DIR]... [-h DIR]... -- CMD [ARG...]
+# private-tmp.sh [-k DIR]... -- CMD [ARG...]
 #
 # Run as the first thing in a fresh mount namespace (unshare --mount, or
 # --mount-proc): give CMD an empty, private /dev/shm and /tmp, so that test
-# runs side by side (two students graded at once, two developers) neither
-# see nor remove each other's shared-memory objects, and so that Criterion's
-# runner - pid 1 in its PID namespace, listening on /tmp/criterion_1.sock -
-# has a /tmp of its own.
+# runs side by side (two developers, two checkouts) neither see nor remove
+# each other's shared-memory objects, and so that Criterion's runner,
+# listening on /tmp/criterion_PID.sock, has a /tmp of its own. (Class
+# grading has its own box, tests/grade/box.sh, made with bubblewrap.)
 #
 #   -k DIR  keep DIR reachable at its path although it lies under /tmp
 #           (the kit itself, when it was cloned there); give physical paths
-#   -h DIR  hide DIR behind an empty read-only folder (after the -k's)
 #
 # Then run CMD in the same folder, seen through the new mounts, and exit
 # with its status. A mount that fails ends it with status 125.
 set -u
-keep=() hide=()
+keep=()
 while [ $# -gt 0 ]; do
     case $1 in
         -k) keep+=("$2"); shift 2 ;;
-        -h) hide+=("$2"); shift 2 ;;
         --) shift; break ;;
         *) break ;;
     esac
@@ -41,13 +39,8 @@ for d in "${keep[@]}"; do
     esac
 done
 { umount -l "$old" && rmdir "$old"; } || fail "cannot release the old /tmp"
-for d in "${hide[@]}"; do
-    [ -d "$d" ] || continue # under the old /tmp and not kept: gone anyway
-    mount -t tmpfs -o ro,size=4k,mode=555 kit-hidden "$d" || fail "cannot hide $d"
-done
 # The working folder still points into the mount tree as it was: enter it
-# again by its path, so that a relative path sees the new mounts too (else
-# `cd kit; ls build/ref` would get past a hidden build/ref).
+# again by its path, so that a relative path sees the new mounts too.
 cd "$here" 2>/dev/null || cd /
 # Run CMD as a child rather than exec it: the first process of a PID
 # namespace is its init, which adopts every orphan, and Criterion's runner
