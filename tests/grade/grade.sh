@@ -216,7 +216,8 @@ done
 
 # Made fresh by root for every run: the Makefile and what it includes,
 # common/, tests/ (without the mutants, which quote the reference, and the
-# sample class), the built test binary and library, and the starters (the
+# sample class), the built test binary, the schedule perturber and the
+# library (plain and for the two sanitizer builds), and the starters (the
 # Makefile needs labs/NN-name/, and they fill in what a student did not
 # hand in). Times are kept so that make finds the library up to date.
 make_export() {
@@ -224,7 +225,8 @@ make_export() {
     mkdir -m 755 "$e" && mkdir -p "$e/build/lib" "$e/build/tests" "$e/labs" "$e/plots" &&
         cp -p Makefile "$e/" && cp -pR common tests "$e/" &&
         rm -rf "$e/tests/mutants" "$e/tests/grade/sample" &&
-        cp -pR build/lib/plain "$e/build/lib/" && cp -p "$bin" "$e/build/tests/" || return 1
+        cp -pR build/lib/plain build/lib/tsan build/lib/asan "$e/build/lib/" &&
+        cp -p "$bin" build/tests/libperturb.so "$e/build/tests/" || return 1
     for d in "${labs[@]}"; do
         mkdir "$e/labs/$d" && cp -p "labs/$d"/*.[ch] "labs/$d/Makefile" "$e/labs/$d/" || return 1
     done

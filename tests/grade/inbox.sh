@@ -65,8 +65,10 @@ case ${1:-} in
         as_user=()
         [ -n "$uid" ] && as_user=(setpriv --reuid="$uid" --regid="$uid" --clear-groups
             --inh-caps=-all --nnp --)
+        # The plain build and its sanitizer twins (/box/bin-tsan, -asan):
+        # some tests run the student's code under TSan or ASan.
         exec "${as_user[@]}" make -C /kit -s --no-print-directory "student-$lab" \
-            STUDENT_ROOT=/box/src STUDENT_OUT=/box/bin
+            "student-tsan-$lab" "student-asan-$lab" STUDENT_ROOT=/box/src STUDENT_OUT=/box/bin
         ;;
     test)
         # Run as a child, not exec'd: the runner must end before the
