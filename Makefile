@@ -185,16 +185,16 @@ run:
 
 # T=pattern runs only the matching tests (CI runs one test per suite).
 tsan: deps
-	@$(MAKE) --no-print-directory $(call with_twins,ref,$(LABS)) $(TEST_BIN)
+	@$(MAKE) --no-print-directory -s $(call with_twins,ref,$(LABS)) $(TEST_BIN)
 	@$(SAN_ENV_tsan) bash tests/tools/run-tests.sh $(BUILD)/ref-tsan 10 '!(grading*)' "all labs, references under ThreadSanitizer"
 
 asan: deps
-	@$(MAKE) --no-print-directory $(call with_twins,ref,$(LABS)) $(TEST_BIN)
+	@$(MAKE) --no-print-directory -s $(call with_twins,ref,$(LABS)) $(TEST_BIN)
 	@$(SAN_ENV_asan) bash tests/tools/run-tests.sh $(BUILD)/ref-asan 5 '!(grading*)' "all labs, references under AddressSanitizer+UBSan"
 
 # The reference programs under valgrind (memcheck, leaks, children too).
 valgrind: deps
-	@$(MAKE) --no-print-directory $(call with_twins,ref,$(LABS)) $(TEST_BIN)
+	@$(MAKE) --no-print-directory -s $(call with_twins,ref,$(LABS)) $(TEST_BIN)
 	@$(SAN_ENV_valgrind) bash tests/tools/run-tests.sh $(BUILD)/ref 20 '!(grading*)' "all labs, references under valgrind"
 
 audit: deps
