@@ -7,8 +7,9 @@
 # that gives a plausible wrong answer: a forgotten waitpid, a lock taken
 # around half the update, a loop that waits for each child before starting
 # the next. Each is applied to a copy of the reference, built as if it were
-# a student's submission (with its sanitizer twins), and the lab's tests run
-# on it: at least one test must fail.
+# a student's submission, and the lab's tests run on it, stopping at the
+# first failure: at least one test must fail. The sanitizer twins are built
+# too when the lab's tests use them (they name a sanitizer).
 #
 # With --variants (make variants, tests/tools/variants.sh), the patches are
 # tests/variants/NN-name/*.patch: correct answers written another way
@@ -44,7 +45,8 @@ timed=" ${TIMED_LABS-01 07} "
 
 # run_one PATCH: apply, build, test; leave one line in WORK/result.
 run_one() {
-    local patch=$1 lab name work num caught ran first line
+    local patch=$1 lab name work num caught ran first line fast=
+    local -a targets
     lab=$(basename "$(dirname "$patch")")
     name=$(basename "$patch" .patch)
     work=build/$kind/$lab-$name
@@ -53,12 +55,16 @@ run_one() {
     cp -r "solutions/$lab" "$work/src/$lab"
     if ! (cd "$work/src" && patch -s -p0 <"../../../../$patch") >"$work/patch.log" 2>&1; then
         line="  FAIL   $lab/$name: the patch no longer applies to the reference ($work/patch.log)"
-    elif ! make --no-print-directory -s "student-$lab" "student-tsan-$lab" "student-asan-$lab" \
+    elif targets=("student-$lab") &&
+        { ! grep -q -i -E 'sanitizer|RUN_TSAN|RUN_ASAN' tests/"$lab".c tests/"$lab"/*.[ch] 2>/dev/null ||
+            targets+=("student-tsan-$lab" "student-asan-$lab"); } &&
+        ! make --no-print-directory -s "${targets[@]}" \
             STUDENT_ROOT="$work/src" STUDENT_OUT="$work/bin" >"$work/build.log" 2>&1; then
         line="  FAIL   $lab/$name: does not compile ($work/build.log): it must build"
     else
         num=${lab%%-*}
-        KIT_TAP_OUT=$work/tests.tap bash tests/tools/run-tests.sh "$work/bin" 1 "lab$num*" \
+        [ $kind = mutants ] && fast=1
+        KIT_FAIL_FAST=$fast KIT_TAP_OUT=$work/tests.tap bash tests/tools/run-tests.sh "$work/bin" 1 "lab$num*" \
             "${kind%s} $name" >"$work/tests.log" 2>&1
         caught=$(grep -c "^not ok " "$work/tests.tap" 2>/dev/null)
         ran=$(grep -c -E "^(not )?ok " "$work/tests.tap" 2>/dev/null)
@@ -66,7 +72,7 @@ run_one() {
         if [ "${ran:-0}" -eq 0 ]; then
             line="  FAIL   $lab/$name: no test ran ($work/tests.log): cannot tell"
         elif [ $kind = mutants ] && [ "${caught:-0}" -gt 0 ]; then
-            line="  ok     $lab/$name: caught by $caught test(s), first $first"
+            line="  ok     $lab/$name: caught by $first"
         elif [ $kind = mutants ]; then
             line="  FAIL   $lab/$name: every test passed on this wrong answer ($work/tests.log)"
         elif [ "${caught:-0}" -eq 0 ]; then

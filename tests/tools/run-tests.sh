@@ -23,6 +23,8 @@
 #   KIT_RERUN=CMD     that command without its T= (default: make check)
 #   KIT_LAB=NN-name   the lab, for its points and its next step
 #   KIT_TAP_OUT=FILE  keep the TAP report (without skipped tests) there
+#   KIT_FAIL_FAST=1   stop at the first failing test (make mutants: one
+#                     failure is all it needs to know)
 set -u
 shopt -s extglob # SUITES may be an extended glob: '!(grading*)'
 root=$1 scale=$2 suites=$3 label=$4
@@ -90,7 +92,9 @@ if [ -z "${KIT_ORDERED:-}" ]; then
     else
         filter="$suites/*"
     fi
-    "${sandbox[@]}" "$bin" -j1 --short-filename --filter="$filter" --tap="$tap" 2>&1 | tee "$log"
+    fast=()
+    [ -n "${KIT_FAIL_FAST:-}" ] && fast=(--fail-fast)
+    "${sandbox[@]}" "$bin" -j1 "${fast[@]}" --short-filename --filter="$filter" --tap="$tap" 2>&1 | tee "$log"
     status=${PIPESTATUS[0]}
     # Tests left out by the filter are reported as "ok ... # SKIP": drop them.
     [ -n "${KIT_TAP_OUT:-}" ] && grep -v "# SKIP" "$tap" >"$KIT_TAP_OUT"
