@@ -3,20 +3,25 @@
 #   make              build every reference program, starter and test, and
 #                     the lecture plots          (lecturers: this is the one)
 #   make test         run every lab's tests against the reference programs
-#   make check LAB=03 build your starter for lab 03 and run its tests
-#   make run LAB=03 [PROG=name] [ARGS="..."]   build and run your program
+#   make check LAB=3  build your starter for lab 03 and run its tests in the
+#                     handout's order [T=pattern] [SAN=tsan|asan|valgrind]
+#   make run LAB=3 [PROG=name] [ARGS="..."]   build and run your program
 #   make tsan / asan  the lab tests against the references built with
-#                     ThreadSanitizer / AddressSanitizer+UBSan (the class
-#                     grading test is left out: it grades with plain builds)
+#                     ThreadSanitizer / AddressSanitizer+UBSan [T=pattern]
 #   make valgrind     the tests with every reference run under valgrind
 #   make audit        check every lab against the lab contract
 #   make mutants      check that each lab's tests catch its plausible wrong
-#                     answers (tests/mutants/)
+#                     answers (tests/mutants/) [LAB=NN] [MUTANT_JOBS=2]
+#   make variants     check that correct answers written another way pass
+#                     every test (tests/variants/) [LAB=NN]
 #   make starters     regenerate labs/*/ from the references' solution markers
 #   make handouts [LAB=NN]  re-run the handouts' *Run* cells on the reference
-#   make format / lint / clean
+#   make grade SUBMISSIONS=DIR   grade a class (tests/grade/)
+#   make plots / plots-again     the lecture's benchmarks and charts
+#   make format / lint / clean / help
 #
-# Inside a lab folder, `make check` and `make run` do the same for that lab.
+# Inside a lab folder, `make check`, `make run` and `make help` do the same
+# for that lab.
 #
 # Programs: every .c file of a lab folder that defines `int main(` is a
 # program; the lab's other .c files are modules linked into each of them.
@@ -57,7 +62,7 @@ VARIANTS := ref student ref-tsan ref-asan student-tsan student-asan
 MAIN_RE  := ^int main[(]
 
 .DEFAULT_GOAL := all
-.PHONY: all deps test test-run check run tsan asan valgrind audit mutants starters handouts \
+.PHONY: all deps test test-run check run tsan asan valgrind audit mutants variants starters handouts \
         format lint clean help programs
 .DELETE_ON_ERROR:
 
@@ -143,35 +148,57 @@ test: deps
 test-run: $(call with_twins,ref,$(LABS)) $(TEST_BIN)
 	@bash tests/tools/run-tests.sh $(BUILD)/ref 1 '*' "all labs, reference programs"
 
-# LAB=03 or LAB=03-pipe; inside a lab folder its own Makefile sets it.
-lab := $(if $(LAB),$(firstword $(filter $(LAB) $(LAB)-%,$(LABS))))
+# LAB=3, LAB=03 or LAB=03-pipe; inside a lab folder its own Makefile sets it.
+lab_arg := $(if $(filter 1 2 3 4 5 6 7 8 9,$(LAB)),0$(LAB),$(LAB))
+lab := $(if $(LAB),$(firstword $(filter $(lab_arg) $(lab_arg)-%,$(LABS))))
 need_lab = $(if $(lab),,$(error Say which lab: make $@ LAB=NN (one of: $(LABS))))
+lab_num   = $(firstword $(subst -, ,$(lab)))
+# T=pattern: only the tests whose name matches (tests/tools/run-tests.sh).
+export KIT_ONLY := $(T)
 
+# make check [T=pattern] [SAN=tsan|asan|valgrind]: the student's programs
+# (with that tool), the lab's tests in the handout's order.
+SAN_ENV_tsan     := KIT_SANITIZER=tsan TSAN_OPTIONS="exitcode=66 halt_on_error=0 second_deadlock_stack=1"
+SAN_ENV_asan     := KIT_SANITIZER=asan ASAN_OPTIONS="detect_leaks=1 exitcode=66" UBSAN_OPTIONS="print_stacktrace=1"
+SAN_ENV_valgrind := KIT_VALGRIND=1
+SAN_SCALE_tsan := 10
+SAN_SCALE_asan := 5
+SAN_SCALE_valgrind := 20
+san_root = $(if $(filter tsan asan,$(SAN)),$(1)-$(SAN),$(1))
+need_san = $(if $(filter-out tsan asan valgrind,$(SAN)),$(error SAN must be tsan, asan or valgrind (not '$(SAN)')))
 check:
 	$(need_lab)
+	$(need_san)
 	@bash tests/tools/deps.sh
-	@$(MAKE) --no-print-directory $(call with_twins,student,$(lab)) $(TEST_BIN)
-	@bash tests/tools/run-tests.sh $(STUDENT_OUT) 1 'lab$(firstword $(subst -, ,$(lab)))*' "lab $(lab), your code"
+	@$(MAKE) --no-print-directory -s $(call with_twins,student,$(lab)) $(TEST_BIN)
+	@$(SAN_ENV_$(SAN)) KIT_ORDERED=1 KIT_LAB=$(lab) \
+	  KIT_RERUN='make check$(if $(KIT_IN_LAB),, LAB=$(lab_num))$(if $(SAN), SAN=$(SAN))' \
+	  bash tests/tools/run-tests.sh $(call san_root,$(STUDENT_OUT)) $(or $(SAN_SCALE_$(SAN)),1) \
+	  'lab$(lab_num)*' "lab $(lab), your code$(if $(SAN), under $(SAN))"
 
+# make run [PROG=name] [ARGS="..."]: the program's own output, then how it
+# ended; make's own error lines are not added (the status line says it).
 run:
 	$(need_lab)
 	@$(MAKE) --no-print-directory -s student-$(lab)
-	@$(STUDENT_OUT)/$(lab)/$(or $(PROG),$(notdir $(firstword $(student_$(lab)_progs)))) $(ARGS)
+	@bash tests/tools/run-prog.sh $(STUDENT_OUT)/$(lab) '$(PROG)' $(notdir $(student_$(lab)_progs)) -- $(ARGS)
 
+# T=pattern runs only the matching tests (CI runs one test per suite).
+# The grading test (it grades with plain builds) and the harness's own
+# tests (the schedule perturber they check is off under a sanitizer or
+# valgrind) are left out.
 tsan: deps
-	@$(MAKE) --no-print-directory $(call with_twins,ref,$(LABS)) $(TEST_BIN)
-	@KIT_SANITIZER=tsan TSAN_OPTIONS="exitcode=66 halt_on_error=0 second_deadlock_stack=1" \
-	  bash tests/tools/run-tests.sh $(BUILD)/ref-tsan 10 '!(grading*)' "all labs, references under ThreadSanitizer"
+	@$(MAKE) --no-print-directory -s $(call with_twins,ref,$(LABS)) $(TEST_BIN)
+	@$(SAN_ENV_tsan) bash tests/tools/run-tests.sh $(BUILD)/ref-tsan 10 '!(grading*|harness*)' "all labs, references under ThreadSanitizer"
 
 asan: deps
-	@$(MAKE) --no-print-directory $(call with_twins,ref,$(LABS)) $(TEST_BIN)
-	@KIT_SANITIZER=asan ASAN_OPTIONS="detect_leaks=1 exitcode=66" UBSAN_OPTIONS="print_stacktrace=1" \
-	  bash tests/tools/run-tests.sh $(BUILD)/ref-asan 5 '!(grading*)' "all labs, references under AddressSanitizer+UBSan"
+	@$(MAKE) --no-print-directory -s $(call with_twins,ref,$(LABS)) $(TEST_BIN)
+	@$(SAN_ENV_asan) bash tests/tools/run-tests.sh $(BUILD)/ref-asan 5 '!(grading*|harness*)' "all labs, references under AddressSanitizer+UBSan"
 
 # The reference programs under valgrind (memcheck, leaks, children too).
 valgrind: deps
-	@$(MAKE) --no-print-directory $(call with_twins,ref,$(LABS)) $(TEST_BIN)
-	@KIT_VALGRIND=1 bash tests/tools/run-tests.sh $(BUILD)/ref 20 '!(grading*)' "all labs, references under valgrind"
+	@$(MAKE) --no-print-directory -s $(call with_twins,ref,$(LABS)) $(TEST_BIN)
+	@$(SAN_ENV_valgrind) bash tests/tools/run-tests.sh $(BUILD)/ref 20 '!(grading*|harness*)' "all labs, references under valgrind"
 
 audit: deps
 	@$(MAKE) --no-print-directory $(TEST_BIN)
@@ -179,9 +206,19 @@ audit: deps
 
 # Plausible wrong answers (tests/mutants/NN-name/*.patch, applied to the
 # reference): the lab's tests must fail on every one of them.
+# MUTANT_JOBS=N at a time (default 2); labs whose tests compare timings
+# (TIMED_LABS, default 01 07) run after the rest, one at a time.
+# The libraries are built first: parallel builds must not race for them.
+KIT_LIBS := $(foreach f,plain tsan asan,$(BUILD)/lib/$(f)/libkit.a)
 mutants: deps
-	@$(MAKE) --no-print-directory $(TEST_BIN)
+	@$(MAKE) --no-print-directory -s $(TEST_BIN) $(KIT_LIBS)
 	@bash tests/tools/mutants.sh $(lab)
+
+# Correct answers written another way (tests/variants/NN-name/*.patch):
+# every test of the lab must pass on each.
+variants: deps
+	@$(MAKE) --no-print-directory -s $(TEST_BIN) $(KIT_LIBS)
+	@bash tests/tools/variants.sh $(lab)
 
 starters:
 	@bash tests/tools/starter.sh --write
@@ -196,17 +233,44 @@ format:
 	clang-format -i $(FORMAT_FILES)
 	@bash tests/tools/starter.sh --write
 
+# make lint: clang-format on every C file (common/, solutions/, tests/),
+# clang-tidy (.clang-tidy) on common/ and solutions/, and the 60-line
+# function limit (.clang-tidy's readability-function-size) on the folders in
+# LINT_SIZE_DIRS. solutions/ joins them once its long functions are
+# shortened; until then make lint lists them (LINT_SIZE_DIRS="common
+# tests/harness solutions" turns it on). tests/harness gets only the
+# function limit: the full set on the test files costs minutes (Criterion's
+# headers) for little.
+LINT_SIZE_DIRS ?= common tests/harness
+TIDY_FLAGS = $(filter-out -MMD -MP,$(CFLAGS_plain)) -Icommon -Itests/harness
 lint:
 	@bash tests/tools/deps.sh lint
 	clang-format --dry-run --Werror $(FORMAT_FILES)
-	clang-tidy --quiet $(wildcard common/*.c solutions/*/*.c) -- \
-	  $(filter-out -MMD -MP,$(CFLAGS_plain)) -Icommon
+	clang-tidy --quiet $(wildcard common/*.c) \
+	  $(if $(filter solutions,$(LINT_SIZE_DIRS)),,--checks=-readability-function-size) \
+	  $(wildcard solutions/*/*.c) -- $(TIDY_FLAGS)
+	clang-tidy --quiet --checks=-*,readability-function-size \
+	  $(wildcard $(addsuffix /*.c,$(filter-out common solutions,$(LINT_SIZE_DIRS)))) -- \
+	  $(TIDY_FLAGS) $(shell pkg-config --cflags criterion 2>/dev/null)
+	@$(if $(filter solutions,$(LINT_SIZE_DIRS)),:,bash tests/tools/long-functions.sh solutions)
 
 clean:
 	rm -rf $(BUILD)
 
 help:
-	@sed -n '2,18p' Makefile
+ifneq ($(KIT_IN_LAB),)
+	@echo "In this lab folder ($(lab)):"
+	@echo "  make check                 build your programs, run this lab's tests in the"
+	@echo "                             handout's order; the first failure is shown in full"
+	@echo "  make check T=name          only the tests whose name contains 'name'"
+	@echo "  make check SAN=tsan        the same tests on your programs built with"
+	@echo "                             ThreadSanitizer (SAN=asan: AddressSanitizer+UBSan,"
+	@echo "                             SAN=valgrind: under valgrind)"
+	@echo "  make run [PROG=name] [ARGS=\"...\"]   build and run one of your programs"
+	@echo "  Programs: $(notdir $(student_$(lab)_progs))"
+else
+	@sed -n '2,24p' Makefile
+endif
 
 # The lecture's benchmarks and plots, and class grading, have their own
 # rules next to their scripts.
@@ -214,4 +278,7 @@ help:
 -include tests/grade/grade.mk
 -include tests/tools/notebooks.mk
 
+# Only the dependency files of the builds this make knows (its VARIANTS'
+# output folders, the library, the tests): never a mutant's or variant's
+# built beside it, nor anything under a grading box's scratch folder.
 -include $(wildcard $(foreach v,$(VARIANTS),$(OUT_$(v))/*/obj/*.d $(OUT_$(v))/*/obj/drivers/*.d) $(BUILD)/lib/*/*.d $(BUILD)/tests/obj/*.d $(BUILD)/tests/obj/*/*.d)

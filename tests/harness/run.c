@@ -361,60 +361,73 @@ static void exec_child(const char *path, const char *const argv[], int in,
     _exit(127);
 }
 
-struct run_result *run_program(const char *lab, const char *const argv[],
-                               const struct run_opts *opts)
+/* "prog arg ..." for messages, in r->desc. */
+static void describe(struct run_result *r, const char *const argv[])
 {
-    static const struct run_opts defaults = {0};
-    if (opts == NULL)
-        opts = &defaults;
-    struct run_result *r = xmalloc(sizeof *r);
-    memset(r, 0, sizeof *r);
-    r->exit_code = -1;
-
     size_t used = 0;
     for (size_t i = 0; argv[i] != NULL && used < sizeof r->desc - 1; i++)
         used += (size_t)snprintf(r->desc + used, sizeof r->desc - used,
                                  i == 0 ? "%s" : " %s", argv[i]);
+}
 
+/* How one run is made: which build, what limit, which tool. */
+struct launch {
+    const char *san;  /* this program's own sanitizer build, or NULL */
+    const char *path; /* the program to run */
+    double timeout;   /* seconds, scaled */
+    bool valgrind;    /* run it under memcheck */
+    char *const *env; /* extra environment, NULL-terminated */
+};
+
+/* Pick the build and the time limit; the program must have been built. */
+static void launch_plan(struct launch *l, const char *lab,
+                        const char *const argv[], const struct run_opts *opts)
+{
     /* A sanitizer run: its own build, unless the whole run already uses
      * that sanitizer's build (make tsan, make asan). */
-    const char *san = opts->sanitizer;
-    if (san != NULL && run_sanitizer() != NULL &&
-        strcmp(san, run_sanitizer()) == 0)
-        san = NULL;
-    const char *path = san != NULL ? sanitizer_program_path(lab, argv[0], san)
-                                   : run_program_path(lab, argv[0]);
-    if (access(path, X_OK) != 0)
+    l->san = opts->sanitizer;
+    if (l->san != NULL && run_sanitizer() != NULL &&
+        strcmp(l->san, run_sanitizer()) == 0)
+        l->san = NULL;
+    l->path = l->san != NULL ? sanitizer_program_path(lab, argv[0], l->san)
+                             : run_program_path(lab, argv[0]);
+    if (access(l->path, X_OK) != 0)
         cr_assert_fail(
             "The program %s was not built (%s missing). Does it compile? "
             "Run make for this lab and read the compiler's errors.",
-            argv[0], path);
+            argv[0], l->path);
+    l->timeout = (opts->timeout > 0 ? opts->timeout : RUN_DEFAULT_TIMEOUT) *
+                 run_timeout_scale();
+    if (l->san != NULL && run_sanitizer() == NULL)
+        l->timeout *= 10; /* sanitizer builds run several times slower */
+    bool sanitized = l->san != NULL || run_sanitizer() != NULL;
+    l->valgrind = getenv("KIT_VALGRIND") != NULL && !sanitized;
+}
 
-    double timeout = (opts->timeout > 0 ? opts->timeout : RUN_DEFAULT_TIMEOUT) *
-                     run_timeout_scale();
-    if (san != NULL && run_sanitizer() == NULL)
-        timeout *= 10; /* sanitizer builds run several times slower */
-    bool sanitized = san != NULL || run_sanitizer() != NULL;
-    bool valgrind = getenv("KIT_VALGRIND") != NULL && !sanitized;
+/* The extra environment: the test's, the sanitizer's options, and the
+ * schedule perturber. Static storage: it must outlive the fork. */
+static void launch_env(struct launch *l, const struct run_opts *opts)
+{
     static char *env[64];
     static char preload[1100];
     size_t n_env = 0;
     for (size_t i = 0; opts->env != NULL && opts->env[i] != NULL && n_env < 60;
          i++)
         env[n_env++] = (char *)opts->env[i];
-    if (san != NULL) {
+    if (l->san != NULL) {
         static char tsan[] = "TSAN_OPTIONS=exitcode=66 halt_on_error=0 "
                              "second_deadlock_stack=1";
         static char asan[] = "ASAN_OPTIONS=detect_leaks=1 exitcode=66";
         static char ubsan[] = "UBSAN_OPTIONS=print_stacktrace=1";
-        if (strcmp(san, RUN_TSAN) == 0) {
+        if (strcmp(l->san, RUN_TSAN) == 0) {
             env[n_env++] = tsan;
         } else {
             env[n_env++] = asan;
             env[n_env++] = ubsan;
         }
     }
-    if (opts->perturb && !sanitized && !valgrind) {
+    bool sanitized = l->san != NULL || run_sanitizer() != NULL;
+    if (opts->perturb && !sanitized && !l->valgrind) {
         snprintf(preload, sizeof preload, "LD_PRELOAD=%s",
                  run_perturb_library());
         cr_assert(access(preload + strlen("LD_PRELOAD="), R_OK) == 0,
@@ -423,138 +436,162 @@ struct run_result *run_program(const char *lab, const char *const argv[],
         env[n_env++] = preload;
     }
     env[n_env] = NULL;
-    /* Orphans of the program are re-parented to us, not to init. */
-    if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
-        cr_assert_fail("prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
+    l->env = env;
+}
 
-    static struct names before, after;
-    shm_snapshot(&before);
+/* A running program and the test's ends of its three pipes. */
+struct child {
+    pid_t pid;
+    int in_fd; /* -1 once closed */
+    struct sink out, err;
+    bool out_open, err_open, exited;
+    int status;
+    struct rusage usage;
+    double start;
+};
 
+/* Fork and exec the program in its own process group, stdin/stdout/stderr
+ * on pipes. */
+static void child_start(struct child *c, const struct launch *l,
+                        const char *const argv[], bool has_input)
+{
     int in_pipe[2], out_pipe[2], err_pipe[2];
     if (pipe(in_pipe) == -1 || pipe(out_pipe) == -1 || pipe(err_pipe) == -1)
         cr_assert_fail("pipe: %s", strerror(errno));
-    const char *input = opts->input;
-    size_t input_len = input == NULL     ? 0
-                       : opts->input_len ? opts->input_len
-                                         : strlen(input);
-
     long box_uid = env_long("KIT_RUN_UID", -1); /* grading box, see above */
     long box_gid = env_long("KIT_RUN_GID", box_uid);
     fflush(NULL); /* so the child does not inherit unwritten stdio data */
-    double start = now();
-    pid_t pid = fork();
-    if (pid == -1)
+    c->start = now();
+    c->pid = fork();
+    if (c->pid == -1)
         cr_assert_fail("fork: %s", strerror(errno));
-    if (pid == 0) {
+    if (c->pid == 0) {
         close(in_pipe[1]);
         close(out_pipe[0]);
         close(err_pipe[0]);
-        exec_child(path, argv, in_pipe[0], out_pipe[1], err_pipe[1], box_uid,
-                   box_gid, env, valgrind);
+        exec_child(l->path, argv, in_pipe[0], out_pipe[1], err_pipe[1], box_uid,
+                   box_gid, l->env, l->valgrind);
     }
-    setpgid(pid, pid); /* also here, so kill(-pid) works at once */
+    setpgid(c->pid, c->pid); /* also here, so kill(-pid) works at once */
     close(in_pipe[0]);
     close(out_pipe[1]);
     close(err_pipe[1]);
-
     /* Our writes to a closed stdin must not kill the test. */
     signal(SIGPIPE, SIG_IGN);
-    int in_fd = in_pipe[1];
-    size_t in_done = 0;
-    if (input_len == 0) {
-        close(in_fd);
-        in_fd = -1;
+    c->in_fd = in_pipe[1];
+    if (!has_input) {
+        close(c->in_fd);
+        c->in_fd = -1;
     } else {
-        fcntl(in_fd, F_SETFL, O_NONBLOCK);
+        fcntl(c->in_fd, F_SETFL, O_NONBLOCK);
     }
-
     size_t cap = output_cap();
-    struct sink out = {out_pipe[0], xmalloc(cap + 1), 0, false, cap};
-    struct sink err = {err_pipe[0], xmalloc(cap + 1), 0, false, cap};
-    bool out_open = true, err_open = true, exited = false;
-    int status = 0;
-    struct rusage usage = {0};
-    double deadline = start + timeout, drain_until = 0;
+    c->out = (struct sink){out_pipe[0], xmalloc(cap + 1), 0, false, cap};
+    c->err = (struct sink){err_pipe[0], xmalloc(cap + 1), 0, false, cap};
+    c->out_open = c->err_open = true;
+    c->exited = false;
+}
 
-    while (out_open || err_open || !exited) {
-        if (!exited) {
-            pid_t w = wait4(pid, &status, WNOHANG, &usage);
-            if (w == pid) {
-                exited = true;
-                r->elapsed = now() - start;
-                /* Whoever still holds our pipes is a leftover: do not
-                 * wait for it past a short grace period. */
-                drain_until = now() + 0.5;
+/* One round of poll: read what the program wrote, feed it input. */
+static void child_pump(struct child *c, const char *input, size_t input_len,
+                       size_t *in_done)
+{
+    struct pollfd p[3];
+    nfds_t np = 0;
+    if (c->out_open)
+        p[np++] = (struct pollfd){c->out.fd, POLLIN, 0};
+    if (c->err_open)
+        p[np++] = (struct pollfd){c->err.fd, POLLIN, 0};
+    if (c->in_fd != -1)
+        p[np++] = (struct pollfd){c->in_fd, POLLOUT, 0};
+    if (poll(p, np, 20) == -1 && errno != EINTR)
+        cr_assert_fail("poll: %s", strerror(errno));
+    for (nfds_t i = 0; i < np; i++) {
+        if (p[i].revents == 0)
+            continue;
+        if (p[i].fd == c->out.fd) {
+            c->out_open = sink_read(&c->out);
+        } else if (p[i].fd == c->err.fd) {
+            c->err_open = sink_read(&c->err);
+        } else {
+            ssize_t n = write(c->in_fd, input + *in_done, input_len - *in_done);
+            if (n > 0)
+                *in_done += (size_t)n;
+            if ((n == -1 && errno != EAGAIN && errno != EINTR) ||
+                *in_done == input_len) {
+                close(c->in_fd);
+                c->in_fd = -1;
             }
+        }
+    }
+}
+
+/* Until the program has ended and its pipes are closed (or a short grace
+ * period after it ended), or its time is up: then kill its whole tree. */
+static void child_wait(struct child *c, struct run_result *r, double timeout,
+                       const char *input, size_t input_len)
+{
+    size_t in_done = 0;
+    double deadline = c->start + timeout, drain_until = 0;
+    while (c->out_open || c->err_open || !c->exited) {
+        if (!c->exited &&
+            wait4(c->pid, &c->status, WNOHANG, &c->usage) == c->pid) {
+            c->exited = true;
+            r->elapsed = now() - c->start;
+            /* Whoever still holds our pipes is a leftover: do not wait
+             * for it past a short grace period. */
+            drain_until = now() + 0.5;
         }
         double t = now();
-        if (!exited && t > deadline) {
+        if (!c->exited && t > deadline) {
             r->timed_out = true;
-            r->elapsed = t - start;
-            kill_tree(pid);
-            wait4(pid, &status, 0, &usage);
-            exited = true;
+            r->elapsed = t - c->start;
+            kill_tree(c->pid);
+            wait4(c->pid, &c->status, 0, &c->usage);
+            c->exited = true;
             break;
         }
-        if (exited && t > drain_until)
+        if (c->exited && t > drain_until)
             break;
-        struct pollfd p[3];
-        nfds_t np = 0;
-        if (out_open)
-            p[np++] = (struct pollfd){out.fd, POLLIN, 0};
-        if (err_open)
-            p[np++] = (struct pollfd){err.fd, POLLIN, 0};
-        if (in_fd != -1)
-            p[np++] = (struct pollfd){in_fd, POLLOUT, 0};
-        if (poll(p, np, 20) == -1 && errno != EINTR)
-            cr_assert_fail("poll: %s", strerror(errno));
-        for (nfds_t i = 0; i < np; i++) {
-            if (p[i].revents == 0)
-                continue;
-            if (p[i].fd == out.fd)
-                out_open = sink_read(&out);
-            else if (p[i].fd == err.fd)
-                err_open = sink_read(&err);
-            else {
-                ssize_t n = write(in_fd, input + in_done, input_len - in_done);
-                if (n > 0)
-                    in_done += (size_t)n;
-                if ((n == -1 && errno != EAGAIN && errno != EINTR) ||
-                    in_done == input_len) {
-                    close(in_fd);
-                    in_fd = -1;
-                }
-            }
-        }
+        child_pump(c, input, input_len, &in_done);
     }
-    if (in_fd != -1)
-        close(in_fd);
+    if (c->in_fd != -1)
+        close(c->in_fd);
+}
 
-    /* What did it leave behind? Orphans and unreaped children are now
-     * our children (we are their subreaper). */
+/* Count and kill what the program left behind, and read what the
+ * leftovers wrote before they died. Orphans and unreaped children are now
+ * our children (we are their subreaper). */
+static void child_leftovers(struct child *c, struct run_result *r)
+{
     static struct proc table[MAX_PROCS];
     static bool mark[MAX_PROCS];
     size_t n = proc_table(table, MAX_PROCS);
     descendants(table, n, getpid(), mark, &r->left_running, &r->left_zombies);
     if (r->timed_out)
         r->left_running = r->left_zombies = 0; /* killed on purpose */
-    kill_tree(pid);
-    /* Read what the leftovers wrote before they died. */
-    fcntl(out.fd, F_SETFL, O_NONBLOCK);
-    fcntl(err.fd, F_SETFL, O_NONBLOCK);
-    while (out_open && sink_read(&out) && out.len < out.cap)
-        if (poll(&(struct pollfd){out.fd, POLLIN, 0}, 1, 0) <= 0)
+    kill_tree(c->pid);
+    fcntl(c->out.fd, F_SETFL, O_NONBLOCK);
+    fcntl(c->err.fd, F_SETFL, O_NONBLOCK);
+    while (c->out_open && sink_read(&c->out) && c->out.len < c->out.cap)
+        if (poll(&(struct pollfd){c->out.fd, POLLIN, 0}, 1, 0) <= 0)
             break;
-    while (err_open && sink_read(&err) && err.len < err.cap)
-        if (poll(&(struct pollfd){err.fd, POLLIN, 0}, 1, 0) <= 0)
+    while (c->err_open && sink_read(&c->err) && c->err.len < c->err.cap)
+        if (poll(&(struct pollfd){c->err.fd, POLLIN, 0}, 1, 0) <= 0)
             break;
-    close(out.fd);
-    close(err.fd);
+    close(c->out.fd);
+    close(c->err.fd);
+}
 
+/* Remove the /dev/shm objects that were not there before, naming them in
+ * r->left_shm. */
+static void remove_new_shm(struct run_result *r, const struct names *before)
+{
+    static struct names after;
     shm_snapshot(&after);
     size_t shm_used = 0;
     for (size_t i = 0; i < after.n; i++) {
-        if (names_has(&before, after.name[i]))
+        if (names_has(before, after.name[i]))
             continue;
         char shm_path[300];
         snprintf(shm_path, sizeof shm_path, "/dev/shm/%s", after.name[i]);
@@ -564,14 +601,18 @@ struct run_result *run_program(const char *lab, const char *const argv[],
                 r->left_shm + shm_used, sizeof r->left_shm - shm_used,
                 shm_used ? " %s" : "%s", after.name[i]);
     }
+}
 
-    out.buf[out.len] = '\0';
-    err.buf[err.len] = '\0';
-    r->out = out.buf;
-    r->out_len = out.len;
-    r->err = err.buf;
-    r->err_len = err.len;
-    r->truncated = out.truncated || err.truncated;
+/* Fill the result from the ended child: output, status, resources. */
+static void child_result(struct child *c, struct run_result *r)
+{
+    c->out.buf[c->out.len] = '\0';
+    c->err.buf[c->err.len] = '\0';
+    r->out = c->out.buf;
+    r->out_len = c->out.len;
+    r->err = c->err.buf;
+    r->err_len = c->err.len;
+    r->truncated = c->out.truncated || c->err.truncated;
     const char *notes = getenv("KIT_RUN_NOTES"); /* grading box, see above */
     if (r->truncated && notes != NULL && notes[0] != '\0') {
         FILE *f = fopen(notes, "a");
@@ -579,56 +620,96 @@ struct run_result *run_program(const char *lab, const char *const argv[],
             fprintf(f,
                     "`%.200s` wrote more than %zu bytes on %s: the rest was "
                     "thrown away\n",
-                    r->desc, cap, out.truncated ? "stdout" : "stderr");
+                    r->desc, c->out.cap,
+                    c->out.truncated ? "stdout" : "stderr");
             fclose(f);
         }
     }
-    if (!r->timed_out && WIFEXITED(status))
-        r->exit_code = WEXITSTATUS(status);
-    if (WIFSIGNALED(status) && !r->timed_out)
-        r->signal = WTERMSIG(status);
+    if (!r->timed_out && WIFEXITED(c->status))
+        r->exit_code = WEXITSTATUS(c->status);
+    if (WIFSIGNALED(c->status) && !r->timed_out)
+        r->signal = WTERMSIG(c->status);
     r->sanitizer_report = has_sanitizer_report(r->err);
+    const struct rusage *u = &c->usage;
     r->cpu_seconds =
-        (double)usage.ru_utime.tv_sec + (double)usage.ru_utime.tv_usec / 1e6 +
-        (double)usage.ru_stime.tv_sec + (double)usage.ru_stime.tv_usec / 1e6;
-    r->max_rss_kb = usage.ru_maxrss;
+        (double)u->ru_utime.tv_sec + (double)u->ru_utime.tv_usec / 1e6 +
+        (double)u->ru_stime.tv_sec + (double)u->ru_stime.tv_usec / 1e6;
+    r->max_rss_kb = u->ru_maxrss;
+}
 
+/* Fail the test (cr_expect) on a sanitizer or valgrind report, and on
+ * leftovers, unless the test allows them. */
+static void expect_clean(const struct run_result *r,
+                         const struct run_opts *opts, const struct launch *l)
+{
+    bool tsan = l->san != NULL && strcmp(l->san, RUN_TSAN) == 0;
     if (!opts->allow_sanitizer)
         cr_expect(!r->sanitizer_report,
                   "`%s`%s: %s reported a problem (%s). Its report, on "
                   "stderr:\n%.3000s%s%s",
                   r->desc,
-                  san != NULL ? (strcmp(san, RUN_TSAN) == 0
-                                     ? " (built with -fsanitize=thread)"
-                                     : " (built with -fsanitize=address,"
-                                       "undefined)")
-                              : "",
-                  valgrind ? "valgrind" : "a sanitizer",
-                  san != NULL && strcmp(san, RUN_TSAN) == 0
-                      ? "a data race: two threads touched the same memory, "
-                        "at least one writing, with no lock or atomic "
-                        "between them; the report names both places"
-                      : "a memory error, undefined behaviour, a leak or a "
-                        "data race; the report's first lines say which and "
-                        "where",
+                  l->san != NULL ? (tsan ? " (built with -fsanitize=thread)"
+                                         : " (built with -fsanitize=address,"
+                                           "undefined)")
+                                 : "",
+                  l->valgrind ? "valgrind" : "a sanitizer",
+                  tsan ? "a data race: two threads touched the same memory, "
+                         "at least one writing, with no lock or atomic "
+                         "between them; the report names both places"
+                       : "a memory error, undefined behaviour, a leak or a "
+                         "data race; the report's first lines say which and "
+                         "where",
                   r->err, opts->hint != NULL ? "\nHint: " : "",
                   opts->hint != NULL ? opts->hint : "");
-    if (!opts->allow_leftovers) {
-        cr_expect(r->left_running == 0,
-                  "`%s` ended but left %d process(es) running. Every process "
-                  "must end, and every parent must wait for its children "
-                  "(waitpid) before it ends.",
-                  r->desc, r->left_running);
-        cr_expect(r->left_zombies == 0,
-                  "`%s` ended without reaping %d child process(es): they "
-                  "stayed zombies. Call waitpid() for every child you fork.",
-                  r->desc, r->left_zombies);
-        cr_expect(r->left_shm[0] == '\0',
-                  "`%s` left shared-memory objects in /dev/shm: %s. Call "
-                  "shm_unlink()/sem_unlink() for every name you create, on "
-                  "every path out of the program.",
-                  r->desc, r->left_shm);
-    }
+    if (opts->allow_leftovers)
+        return;
+    cr_expect(r->left_running == 0,
+              "`%s` ended but left %d process(es) running. Every process "
+              "must end, and every parent must wait for its children "
+              "(waitpid) before it ends.",
+              r->desc, r->left_running);
+    cr_expect(r->left_zombies == 0,
+              "`%s` ended without reaping %d child process(es): they "
+              "stayed zombies. Call waitpid() for every child you fork.",
+              r->desc, r->left_zombies);
+    cr_expect(r->left_shm[0] == '\0',
+              "`%s` left shared-memory objects in /dev/shm: %s. Call "
+              "shm_unlink()/sem_unlink() for every name you create, on "
+              "every path out of the program.",
+              r->desc, r->left_shm);
+}
+
+struct run_result *run_program(const char *lab, const char *const argv[],
+                               const struct run_opts *opts)
+{
+    static const struct run_opts defaults = {0};
+    if (opts == NULL)
+        opts = &defaults;
+    struct run_result *r = xmalloc(sizeof *r);
+    memset(r, 0, sizeof *r);
+    r->exit_code = -1;
+    describe(r, argv);
+
+    struct launch l;
+    launch_plan(&l, lab, argv, opts);
+    launch_env(&l, opts);
+    /* Orphans of the program are re-parented to us, not to init. */
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
+        cr_assert_fail("prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
+
+    static struct names before;
+    shm_snapshot(&before);
+    const char *input = opts->input;
+    size_t input_len = input == NULL     ? 0
+                       : opts->input_len ? opts->input_len
+                                         : strlen(input);
+    struct child c = {0};
+    child_start(&c, &l, argv, input_len > 0);
+    child_wait(&c, r, l.timeout, input, input_len);
+    child_leftovers(&c, r);
+    remove_new_shm(r, &before);
+    child_result(&c, r);
+    expect_clean(r, opts, &l);
     return r;
 }
 

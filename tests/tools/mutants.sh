@@ -1,59 +1,145 @@
 #!/usr/bin/env bash
-# mutants.sh [LAB] - the tests must catch plausible wrong answers.
+# mutants.sh [--variants] [LAB] - the tests must catch plausible wrong
+# answers, and must pass every differently-written correct one.
 #
 # tests/mutants/NN-name/<what-is-wrong>.patch is a small patch to the
 # reference solutions/NN-name/ (made with diff -u from inside solutions/)
 # that gives a plausible wrong answer: a forgotten waitpid, a lock taken
 # around half the update, a loop that waits for each child before starting
 # the next. Each is applied to a copy of the reference, built as if it were
-# a student's submission, and the lab's tests run on it: at least one test
-# must fail. Prints a line per mutant; exits 1 if any went unnoticed.
+# a student's submission, and the lab's tests run on it, stopping at the
+# first failure: at least one test must fail. The sanitizer twins are built
+# too when the lab's tests use them (they name a sanitizer).
+#
+# With --variants (make variants, tests/tools/variants.sh), the patches are
+# tests/variants/NN-name/*.patch: correct answers written another way
+# (other output order, another design, extra harmless output, slower), and
+# every one of the lab's tests must pass on each.
+#
+# Prints a line per patch, in the order of the files; exits 1 if a mutant
+# went unnoticed or a variant failed a test.
+#
+# Parallel: MUTANT_JOBS patches at a time (default 2). Each has its own
+# build and result folder, build/mutants/LAB-NAME (build/variants/... for
+# variants), and its lines are printed in order as soon as those before it
+# are done. The labs in TIMED_LABS (default "01 07": their tests compare
+# timings, parallel < 0.75 x serial and dynamic < 0.8 x static) run after
+# the others, one at a time, with nothing else of ours beside them, so that
+# a correct variant is never failed by a neighbour taking its core.
 #
 # To make one: cp -r solutions/NN-x /tmp/m && edit /tmp/m/prog.c &&
 #   (cd solutions && diff -u NN-x/prog.c /tmp/m/prog.c) |
 #   sed '2s|/tmp/m|NN-x|' > tests/mutants/NN-x/name.patch
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-[ -d solutions ] || { echo "mutants: no solutions/ here"; exit 0; }
+kind=mutants
+if [ "${1:-}" = --variants ]; then
+    kind=variants
+    shift
+fi
+[ -d solutions ] || { echo "$kind: no solutions/ here"; exit 0; }
 only=${1:-}
-bad=0 count=0
-for patch in tests/mutants/*/*.patch; do
-    [ -e "$patch" ] || continue
+jobs=${MUTANT_JOBS:-2}
+case $jobs in '' | *[!0-9]* | 0) echo "$kind: MUTANT_JOBS must be a number >= 1" >&2; exit 2 ;; esac
+timed=" ${TIMED_LABS-01 07} "
+
+# run_one PATCH: apply, build, test; leave one line in WORK/result.
+run_one() {
+    local patch=$1 lab name work num caught ran first line fast=
+    local -a targets
     lab=$(basename "$(dirname "$patch")")
-    [ -n "$only" ] && [ "$lab" != "$only" ] && continue
     name=$(basename "$patch" .patch)
-    work=build/mutants/$lab-$name
+    work=build/$kind/$lab-$name
     rm -rf "$work"
     mkdir -p "$work/src"
     cp -r "solutions/$lab" "$work/src/$lab"
-    if ! (cd "$work/src" && patch -s -p0 <"../../../../$patch"); then
-        echo "  FAIL   $lab/$name: the patch no longer applies to the reference"
-        bad=1
-        continue
-    fi
-    count=$((count + 1))
-    if ! make --no-print-directory -s "student-$lab" "student-tsan-$lab" "student-asan-$lab" STUDENT_ROOT="$work/src" \
-            STUDENT_OUT="$work/bin" >"$work/build.log" 2>&1; then
-        echo "  FAIL   $lab/$name: does not compile ($work/build.log): a mutant must build"
-        bad=1
-        continue
-    fi
-    num=${lab%%-*}
-    KIT_TAP_OUT=$work/tests.tap bash tests/tools/run-tests.sh "$work/bin" 1 "lab$num*" \
-        "mutant $name" >"$work/tests.log" 2>&1
-    caught=$(grep -c "^not ok " "$work/tests.tap" 2>/dev/null)
-    caught=${caught:-0}
-    ran=$(grep -c -E "^(not )?ok " "$work/tests.tap" 2>/dev/null)
-    if [ "${ran:-0}" -eq 0 ]; then
-        echo "  FAIL   $lab/$name: no test ran ($work/tests.log): cannot tell"
-        bad=1
-    elif [ "$caught" -gt 0 ]; then
-        first=$(grep -m1 '^not ok ' "$work/tests.tap" | sed -E 's/^not ok - ([^ ]+).*/\1/')
-        echo "  ok     $lab/$name: caught by $caught test(s), first $first"
+    if ! (cd "$work/src" && patch -s -p0 <"../../../../$patch") >"$work/patch.log" 2>&1; then
+        line="  FAIL   $lab/$name: the patch no longer applies to the reference ($work/patch.log)"
+    elif targets=("student-$lab") &&
+        { ! grep -q -i -E 'sanitizer|RUN_TSAN|RUN_ASAN' tests/"$lab".c tests/"$lab"/*.[ch] 2>/dev/null ||
+            targets+=("student-tsan-$lab" "student-asan-$lab"); } &&
+        ! make --no-print-directory -s "${targets[@]}" \
+            STUDENT_ROOT="$work/src" STUDENT_OUT="$work/bin" >"$work/build.log" 2>&1; then
+        line="  FAIL   $lab/$name: does not compile ($work/build.log): it must build"
     else
-        echo "  FAIL   $lab/$name: every test passed on this wrong answer ($work/tests.log)"
-        bad=1
+        num=${lab%%-*}
+        [ $kind = mutants ] && fast=1
+        KIT_FAIL_FAST=$fast KIT_TAP_OUT=$work/tests.tap bash tests/tools/run-tests.sh "$work/bin" 1 "lab$num*" \
+            "${kind%s} $name" >"$work/tests.log" 2>&1
+        caught=$(grep -c "^not ok " "$work/tests.tap" 2>/dev/null)
+        ran=$(grep -c -E "^(not )?ok " "$work/tests.tap" 2>/dev/null)
+        first=$(grep -m1 '^not ok ' "$work/tests.tap" 2>/dev/null | sed -E 's/^not ok - ([^ ]+).*/\1/')
+        if [ "${ran:-0}" -eq 0 ]; then
+            line="  FAIL   $lab/$name: no test ran ($work/tests.log): cannot tell"
+        elif [ $kind = mutants ] && [ "${caught:-0}" -gt 0 ]; then
+            line="  ok     $lab/$name: caught by $first"
+        elif [ $kind = mutants ]; then
+            line="  FAIL   $lab/$name: every test passed on this wrong answer ($work/tests.log)"
+        elif [ "${caught:-0}" -eq 0 ]; then
+            line="  ok     $lab/$name: all $ran tests pass"
+        else
+            line="  FAIL   $lab/$name: $caught of $ran tests fail on this correct answer, first $first ($work/tests.log)"
+        fi
     fi
+    printf '%s\n' "$line" >"$work/result.tmp" && mv "$work/result.tmp" "$work/result"
+}
+
+result_of() {
+    local p=$1
+    echo "build/$kind/$(basename "$(dirname "$p")")-$(basename "$p" .patch)/result"
+}
+
+# run_all JOBS PATCH...: at most JOBS at once, lines printed in order.
+bad=0 count=0
+run_all() {
+    local max=$1 next=0 printed=0 running=0 r
+    shift
+    local -a list=("$@")
+    while [ "$printed" -lt ${#list[@]} ]; do
+        while [ "$running" -lt "$max" ] && [ "$next" -lt ${#list[@]} ]; do
+            rm -f "$(result_of "${list[$next]}")"
+            run_one "${list[$next]}" &
+            next=$((next + 1)) running=$((running + 1))
+        done
+        if [ "$running" -gt 0 ]; then
+            wait -n
+            running=$((running - 1))
+        fi
+        while [ "$printed" -lt "$next" ]; do
+            r=$(result_of "${list[$printed]}")
+            if [ ! -e "$r" ]; then
+                # every job has ended and this one left nothing: say so
+                [ "$running" -eq 0 ] && [ "$next" -eq ${#list[@]} ] || break
+                mkdir -p "$(dirname "$r")"
+                echo "  FAIL   ${list[$printed]}: the run ended without a result" >"$r"
+            fi
+            cat "$r"
+            grep -q '^  ok ' "$r" || bad=1
+            count=$((count + 1)) printed=$((printed + 1))
+        done
+    done
+    wait
+}
+trap 'kill $(jobs -p) 2>/dev/null; exit 130' INT TERM
+
+shopt -s nullglob
+free=() serial=()
+for patch in tests/$kind/*/*.patch; do
+    lab=$(basename "$(dirname "$patch")")
+    [ -n "$only" ] && [ "$lab" != "$only" ] && continue
+    if [[ $timed == *" ${lab%%-*} "* ]]; then serial+=("$patch"); else free+=("$patch"); fi
 done
-echo "mutants: $count checked, $([ $bad -eq 0 ] && echo "all caught" || echo "SOME NOT CAUGHT")"
+if [ ${#free[@]} -gt 0 ]; then
+    [ ${#serial[@]} -gt 0 ] && echo "$kind: ${#free[@]} in labs without timing tests, $jobs at a time"
+    run_all "$jobs" "${free[@]}"
+fi
+if [ ${#serial[@]} -gt 0 ]; then
+    echo "$kind: ${#serial[@]} in labs whose tests compare timings (${timed:1:-1}), one at a time"
+    run_all 1 "${serial[@]}"
+fi
+if [ $kind = mutants ]; then
+    echo "mutants: $count checked, $([ $bad -eq 0 ] && echo "all caught" || echo "SOME NOT CAUGHT")"
+else
+    echo "variants: $count checked, $([ $bad -eq 0 ] && echo "all pass every test" || echo "SOME FAIL A TEST")"
+fi
 exit $bad

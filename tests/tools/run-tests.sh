@@ -8,6 +8,23 @@
 # The run is wrapped in a PID namespace with a private /dev/shm where the
 # system allows it (see below). When something fails it
 # lists what, then repeats Criterion's synthesis line so that it is last.
+#
+# Environment:
+#   KIT_ONLY=PATTERN  only the tests matching PATTERN (make ... T=PATTERN):
+#                     a test name or part of one (a glob; 'suite::name' or
+#                     'suite/name' to name the suite too)
+#   KIT_ORDERED=1     the student's mode (make check): the tests run one
+#                     Criterion run each, in the order they are written in
+#                     tests/NN-name.c (the handout's order; Criterion's own
+#                     order is alphabetical), with a line per test; then the
+#                     first failure in that order with its full message, the
+#                     others one line each, each with the command that runs
+#                     it alone; a passing run ends with the lab's points
+#   KIT_RERUN=CMD     that command without its T= (default: make check)
+#   KIT_LAB=NN-name   the lab, for its points and its next step
+#   KIT_TAP_OUT=FILE  keep the TAP report (without skipped tests) there
+#   KIT_FAIL_FAST=1   stop at the first failing test (make mutants: one
+#                     failure is all it needs to know)
 set -u
 shopt -s extglob # SUITES may be an extended glob: '!(grading*)'
 root=$1 scale=$2 suites=$3 label=$4
@@ -15,22 +32,41 @@ bin=build/tests/kit-tests
 mkdir -p build/tests
 tap=$(mktemp build/tests/run.XXXXXX.tap)
 log=$(mktemp build/tests/run.XXXXXX.log)
-trap 'rm -f "$tap" "$log"' EXIT
+each=$(mktemp -d build/tests/run.XXXXXX.each)
+trap 'rm -rf "$tap" "$log" "$each"' EXIT
 
 export KIT_BIN_ROOT=$root KIT_TIMEOUT_SCALE=$scale
 
-# Count the selected tests: Criterion runs none, and exits 0, for a filter
-# that matches nothing, and that must not look like success.
-selected=0 suite=""
+# The test filter: suite glob, and test-name glob from KIT_ONLY.
+only=${KIT_ONLY:-}
+only=${only//::/\/}
+tests_glob="*$only*"
+# matches SUITE NAME: is suite/name selected?
+matches() {
+    [[ $1 == $suites ]] && [[ $1/$2 == $tests_glob ]]
+}
+
+# The selected tests, "suite/name" a line: Criterion runs none, and exits
+# 0, for a filter that matches nothing, and that must not look like
+# success.
+selected=() in_suites=()
+suite=""
 while IFS= read -r line; do
     case $line in
         [!├└│\ ]*': '*' test'*) suite=${line%%:*} ;;
         # a test line: '├── name' in a UTF-8 locale, '|-- name' without one
-        *'── '* | *'-- '*) [[ $suite == $suites ]] && selected=$((selected + 1)) ;;
+        *'── '* | *'-- '*)
+            name=${line##*[─-] }
+            [[ $suite == $suites ]] && in_suites+=("  $suite::$name")
+            matches "$suite" "$name" && selected+=("$suite/$name") ;;
     esac
 done < <("$bin" --list 2>/dev/null)
-if [ "$selected" -eq 0 ]; then
-    echo "run-tests: no test suite matches '$suites' ($label)" >&2
+if [ ${#selected[@]} -eq 0 ]; then
+    echo "run-tests: no test matches '$suites'${only:+ and T='${KIT_ONLY}'} ($label)" >&2
+    if [ -n "$only" ] && [ ${#in_suites[@]} -gt 0 ]; then
+        echo "The tests there (T= takes a name, a part of one, or a glob):" >&2
+        printf '%s\n' "${in_suites[@]}" >&2
+    fi
     exit 1
 fi
 
@@ -49,26 +85,127 @@ elif unshare --pid --fork --kill-child --mount-proc true 2>/dev/null; then
     sandbox=(unshare --pid --fork --kill-child --mount-proc bash -c '"$@"; exit $?' _)
 fi
 
-echo "Running $selected tests: $label"
-"${sandbox[@]}" "$bin" -j1 --short-filename --filter="$suites/*" --tap="$tap" 2>&1 | tee "$log"
-status=${PIPESTATUS[0]}
-# Tests left out by the filter are reported as "ok ... # SKIP": drop them.
+if [ -z "${KIT_ORDERED:-}" ]; then
+    echo "Running ${#selected[@]} tests: $label"
+    if [ -n "$only" ]; then
+        filter=$(IFS='|'; echo "@(${selected[*]})")
+    else
+        filter="$suites/*"
+    fi
+    fast=()
+    [ -n "${KIT_FAIL_FAST:-}" ] && fast=(--fail-fast)
+    "${sandbox[@]}" "$bin" -j1 "${fast[@]}" --short-filename --filter="$filter" --tap="$tap" 2>&1 | tee "$log"
+    status=${PIPESTATUS[0]}
+    # Tests left out by the filter are reported as "ok ... # SKIP": drop them.
+    [ -n "${KIT_TAP_OUT:-}" ] && grep -v "# SKIP" "$tap" >"$KIT_TAP_OUT"
+
+    # A runner that could not start (say, its socket was taken) reports no
+    # test at all: that is an error, never a pass.
+    ran=$(grep -v '# SKIP' "$tap" | grep -c -E '^(not )?ok ')
+    if [ "$ran" -eq 0 ]; then
+        echo "run-tests: no test ran ($label): the test runner failed to start" >&2
+        exit 1
+    fi
+    fail=$(grep -c '^not ok ' "$tap")
+    if [ "$fail" -gt 0 ] || [ "$status" -ne 0 ]; then
+        echo
+        echo "Still failing ($fail of ${#selected[@]}):"
+        grep '^not ok ' "$tap" | sed -E 's/^not ok - ([^ ]+).*/  - \1/'
+        echo "Each failure above says what was expected, what the program did, and"
+        echo "a hint."
+        grep '^\[====\] Synthesis' "$log" | tail -n 1
+    fi
+    [ "$status" -eq 0 ] && [ "$fail" -eq 0 ]
+    exit
+fi
+
+# ---- the student's mode: the handout's order, one test at a time ----------
+
+# The order the tests are written in their files (tests/NN-name.c, files in
+# name order), then any the files do not show plainly, as listed.
+mapfile -t written < <(sed -n -E 's/^[[:space:]]*(Parameterized)?Test\([[:space:]]*([A-Za-z0-9_]+)[[:space:]]*,[[:space:]]*([A-Za-z0-9_]+).*/\2\/\3/p' tests/*.c)
+declare -A is_selected=() placed=()
+for t in "${selected[@]}"; do is_selected[$t]=1; done
+order=()
+for t in "${written[@]}" "${selected[@]}"; do
+    [ -n "${is_selected[$t]:-}" ] && [ -z "${placed[$t]:-}" ] && { order+=("$t"); placed[$t]=1; }
+done
+
+rerun=${KIT_RERUN:-make check}
+echo "Running ${#order[@]} tests in the handout's order: $label"
+# One Criterion run per test, all inside one sandbox; a line per test as it
+# ends. The inner loop gets the list as arguments.
+"${sandbox[@]}" bash -c '
+    bin=$1 dir=$2; shift 2
+    i=0
+    for t in "$@"; do
+        i=$((i + 1))
+        start=$(date +%s%N)
+        "$bin" -j1 --short-filename --filter="$t" --tap="$dir/$i.tap" >"$dir/$i.log" 2>&1
+        echo $? >"$dir/$i.status"
+        ms=$((($(date +%s%N) - start) / 1000000))
+        if grep -q "^not ok " "$dir/$i.tap" 2>/dev/null || ! grep -q "^ok " "$dir/$i.tap" 2>/dev/null; then
+            printf "  FAIL  %s (%d.%d s)\n" "${t/\//::}" $((ms / 1000)) $((ms % 1000 / 100))
+        else
+            printf "  ok    %s (%d.%d s)\n" "${t/\//::}" $((ms / 1000)) $((ms % 1000 / 100))
+        fi
+    done' _ "$bin" "$each" "${order[@]}"
+
+# Gather: which failed, in order.
+failed=() passed=() crashed=0
+i=0
+for t in "${order[@]}"; do
+    i=$((i + 1))
+    cat "$each/$i.tap" >>"$tap" 2>/dev/null
+    if grep -q "^ok " "$each/$i.tap" 2>/dev/null && ! grep -q "^not ok " "$each/$i.tap"; then
+        passed+=("$t")
+    else
+        failed+=("$i:$t")
+        grep -q '^\[----\].*\(CRASH\|crash\)\|^\[FAIL\].*: CRASH' "$each/$i.log" && crashed=$((crashed + 1))
+    fi
+done
 [ -n "${KIT_TAP_OUT:-}" ] && grep -v "# SKIP" "$tap" >"$KIT_TAP_OUT"
 
-# A runner that could not start (say, its socket was taken) reports no test
-# at all: that is an error, never a pass.
-ran=$(grep -v '# SKIP' "$tap" | grep -c -E '^(not )?ok ')
-if [ "$ran" -eq 0 ]; then
-    echo "run-tests: no test ran ($label): the test runner failed to start" >&2
-    exit 1
-fi
-fail=$(grep -c '^not ok ' "$tap")
-if [ "$fail" -gt 0 ] || [ "$status" -ne 0 ]; then
+# The points of the tests that pass, from the lab's rubric.
+points() {
+    local rubric got=0 max=0 key pts t
+    rubric=$(ls tests/rubric/"${KIT_LAB:-none}".txt 2>/dev/null) || return 1
+    declare -A pass=()
+    for t in "${passed[@]}"; do pass[${t/\//::}]=1; done
+    while read -r key pts; do
+        case $key in '#'* | '') continue ;; esac
+        max=$((max + pts))
+        [ -n "${pass[$key]:-}" ] && got=$((got + pts))
+    done <"$rubric"
+    echo "$got/$max"
+}
+
+alone() { echo "$rerun T=${1/\//::}"; }
+if [ ${#failed[@]} -gt 0 ]; then
+    first=${failed[0]} n=${failed[0]%%:*}
     echo
-    echo "Still failing ($fail of $selected):"
-    grep '^not ok ' "$tap" | sed -E 's/^not ok - ([^ ]+).*/  - \1/'
-    echo "Each failure above says what was expected, what the program did, and"
-    echo "a hint. Fix the first one, then run the same command again."
-    grep '^\[====\] Synthesis' "$log" | tail -n 1
+    t=${first#*:}; echo "First failure, in the handout's order: ${t/\//::}"
+    echo "------------------------------------------------------------------"
+    grep -v -E '^\[====\] Synthesis' "$each/$n.log"
+    echo "------------------------------------------------------------------"
+    echo "Run it alone: $(alone "${first#*:}")"
+    if [ ${#failed[@]} -gt 1 ]; then
+        echo
+        echo "Also failing (fix the first one first: later tests often need it):"
+        for f in "${failed[@]:1}"; do
+            n=${f%%:*} t=${f#*:}
+            msg=$(grep -m1 -E '^\[----\]   [^ ]' "$each/$n.log" | sed -E 's/^\[----\] +//' | cut -c1-100)
+            echo "  - ${t/\//::}: ${msg:-see its message}"
+            echo "      alone: $(alone "$t")"
+        done
+    fi
 fi
-[ "$status" -eq 0 ] && [ "$fail" -eq 0 ]
+pts=$(points) && echo && echo "Points so far: $pts (tests/rubric/${KIT_LAB}.txt)"
+if [ ${#failed[@]} -eq 0 ] && [ -n "${KIT_LAB:-}" ] && [ -z "$only" ]; then
+    next=$(ls -d labs/[0-9][0-9]-* 2>/dev/null | awk -v me="labs/$KIT_LAB" 'f { print; exit } $0 == me { f = 1 }')
+    echo "Every test of lab $KIT_LAB passes. Now answer the handout's Questions and"
+    echo "do its Try cells (labs/$KIT_LAB/README.md)${next:+; then go on to $next/README.md}."
+fi
+printf '[====] Synthesis: Tested: %d | Passing: %d | Failing: %d | Crashing: %d \n' \
+    ${#order[@]} ${#passed[@]} $((${#failed[@]} - crashed)) "$crashed"
+[ ${#failed[@]} -eq 0 ]
