@@ -61,7 +61,7 @@ static double field(const struct run_result *r, const char *name)
  * first, so that a stuck queue is reported, not just killed. */
 static struct run_opts opts_for(double secs)
 {
-    return (struct run_opts){.timeout = secs + 5};
+    return (struct run_opts){.timeout = secs + 3};
 }
 
 static char *scaled(double secs)
@@ -166,11 +166,11 @@ static void expect_items(const struct run_result *r, long p, long n, long seed,
 static void expect_exact(const char *p, const char *c, const char *n,
                          const char *q, const char *what)
 {
-    struct run_opts o = opts_for(6);
+    struct run_opts o = opts_for(4);
     const char *seed = "40417";
     struct run_result *r =
         RUN_WITH(&o, "queue_check", "-m", "exact", "-p", p, "-c", c, "-n", n,
-                 "-q", q, "-s", seed, "-t", scaled(6));
+                 "-q", q, "-s", seed, "-t", scaled(4));
     expect_clean_exit(r, QUEUE_TODOS);
     expect_items(r, atol(p), atol(n), atol(seed), what);
     run_free(r);
@@ -178,8 +178,8 @@ static void expect_exact(const char *p, const char *c, const char *n,
 
 Test(lab04_queue, every_item_arrives_exactly_once_4_producers_4_consumers)
 {
-    expect_exact("4", "4", "50000", "16",
-                 "4 producers, 4 consumers, 50000 items, 16 slots");
+    expect_exact("4", "4", "30000", "16",
+                 "4 producers, 4 consumers, 30000 items, 16 slots");
 }
 
 Test(lab04_queue, exactly_once_with_one_slot_and_many_processes)
@@ -199,11 +199,11 @@ Test(lab04_queue, exactly_once_when_the_schedule_is_perturbed)
 {
     /* Random yields and sleeps around every lock, wait and wake-up: an
      * update outside the lock or a wait under `if` shows on every run. */
-    struct run_opts o = opts_for(8);
+    struct run_opts o = opts_for(5);
     o.perturb = true;
     struct run_result *r =
         RUN_WITH(&o, "queue_check", "-m", "exact", "-p", "3", "-c", "4", "-n",
-                 "4000", "-q", "2", "-s", "7321", "-t", scaled(8));
+                 "4000", "-q", "2", "-s", "7321", "-t", scaled(5));
     expect_clean_exit(r, QUEUE_TODOS);
     expect_items(r, 3, 4000, 7321,
                  "3 producers, 4 consumers, 4000 items, 2 slots, perturbed");
@@ -213,17 +213,23 @@ Test(lab04_queue, exactly_once_when_the_schedule_is_perturbed)
 Test(lab04_queue, threads_sharing_the_queue_race_free_under_tsan)
 {
     /* The queue works between threads too; ThreadSanitizer sees every
-     * access that two threads make without the lock between them. */
-    struct run_opts o = {.timeout = 20,
+     * access that two threads make without the lock between them. First
+     * the plain build, so that a queue that hangs fails fast. */
+    struct run_opts plain = opts_for(3);
+    struct run_result *r =
+        RUN_WITH(&plain, "queue_check", "-m", "threads", "-p", "2", "-c", "3",
+                 "-n", "3000", "-q", "4", "-s", "911", "-t", scaled(3));
+    expect_clean_exit(r, QUEUE_TODOS);
+    run_free(r);
+    struct run_opts o = {.timeout = 4,
                          .sanitizer = RUN_TSAN,
                          .hint = "ThreadSanitizer saw two threads touch the "
                                  "queue without the lock between them: "
                                  "every read and write of head, count, "
                                  "closed and items[] must hold q->lock "
                                  "(TODO 04.3, 04.4, 04.5)."};
-    struct run_result *r =
-        RUN_WITH(&o, "queue_check", "-m", "threads", "-p", "2", "-c", "3", "-n",
-                 "3000", "-q", "4", "-s", "911");
+    r = RUN_WITH(&o, "queue_check", "-m", "threads", "-p", "2", "-c", "3", "-n",
+                 "3000", "-q", "4", "-s", "911", "-t", "30");
     expect_clean_exit(r, QUEUE_TODOS);
     expect_items(r, 2, 3000, 911,
                  "2 producer threads, 3 consumer threads, 3000 items");
@@ -400,10 +406,10 @@ Test(lab04_queue, close_races_with_many_short_lived_waiters)
 {
     /* Round after round, consumers start waiting as the queue is closed,
      * with the schedule perturbed: a close outside the lock loses them. */
-    struct run_opts o = opts_for(6);
+    struct run_opts o = opts_for(4);
     o.perturb = true;
     struct run_result *r = RUN_WITH(&o, "queue_check", "-m", "close-race", "-c",
-                                    "4", "-r", "40", "-t", scaled(6));
+                                    "4", "-r", "40", "-t", scaled(4));
     expect_clean_exit(r, QUEUE_TODOS);
     cr_assert_eq(field(r, "stuck_rounds"), 0,
                  "Consumers that called get as the queue was being closed "
@@ -535,7 +541,7 @@ Test(lab04_fourprocs, more_workers_than_slots_and_bad_arguments)
         run_free(r);
     }
     /* 12 workers, 2 slots: the parent must get while workers still run. */
-    struct run_opts o = {.timeout = 6};
+    struct run_opts o = {.timeout = 4};
     struct run_result *r =
         RUN_WITH(&o, "fourprocs", "-n", "12", "-q", "2", "-m", "Ada");
     cr_assert(!r->timed_out,
@@ -558,7 +564,7 @@ Test(lab04_fourprocs, a_worker_that_dies_before_its_put_is_reported_not_awaited)
 {
     /* -k 2: worker 2 is killed (SIGKILL) before its put. Its result will
      * never come: the parent must notice, not wait for ever. */
-    struct run_opts o = {.timeout = 6};
+    struct run_opts o = {.timeout = 4};
     struct run_result *r =
         RUN_WITH(&o, "fourprocs", "-n", "5", "-q", "2", "-k", "2");
     cr_assert(!r->timed_out,
@@ -589,7 +595,7 @@ Test(lab04_fourprocs, a_failed_fork_stops_and_reaps_the_workers_started)
      * full queue (2 slots) that nobody will empty. */
     static const char *const env[] = {"KIT_FAIL_FORK_AT=5", NULL};
     struct run_opts o = {
-        .timeout = 6, .perturb = true, .env = env, .allow_leftovers = true};
+        .timeout = 4, .perturb = true, .env = env, .allow_leftovers = true};
     struct run_result *r = RUN_WITH(&o, "fourprocs", "-n", "8", "-q", "2");
     cr_assert(!r->timed_out, "`%s` (5th fork fails) hung. Output:\n%s", r->desc,
               r->out);
@@ -648,9 +654,9 @@ Test(lab04_workqueue, many_producers_and_consumers_deliver_every_item_once)
                   "`%s` should print a usage line on stderr.", r->desc);
         run_free(r);
     }
-    struct run_opts o = {.timeout = 10};
+    struct run_opts o = {.timeout = 6};
     struct run_result *r = RUN_WITH(&o, "workqueue", "-p", "3", "-c", "5", "-n",
-                                    "100000", "-q", "32");
+                                    "30000", "-q", "32");
     expect_clean_exit(r, "TODO(04.9) (consumers get until QUEUE_CLOSED) and "
                          "TODO(04.10) (close once every producer is done)");
     int lines;
@@ -659,13 +665,13 @@ Test(lab04_workqueue, many_producers_and_consumers_deliver_every_item_once)
                  "Expected a 'consumer k: N items' line for each of "
                  "5 consumers. Output:\n%s",
                  r->out);
-    cr_assert_eq(total, 100000,
-                 "The consumers got %ld items in all; 100000 were put. "
+    cr_assert_eq(total, 30000,
+                 "The consumers got %ld items in all; 30000 were put. "
                  "Output:\n%s",
                  total, r->out);
-    cr_assert(strstr(r->out, "total: 100000 of 100000 items delivered, "
+    cr_assert(strstr(r->out, "total: 30000 of 30000 items delivered, "
                              "checksum ok\n") != NULL,
-              "Expected 'total: 100000 of 100000 items delivered, checksum "
+              "Expected 'total: 30000 of 30000 items delivered, checksum "
               "ok'. Output:\n%s",
               r->out);
     cr_assert_eq(run_count_lines(r->out, "every producer is done"), 1,
@@ -680,7 +686,7 @@ Test(lab04_workqueue, many_producers_and_consumers_deliver_every_item_once)
 
 Test(lab04_workqueue, a_consumer_that_ends_early_leaves_the_rest_to_others)
 {
-    struct run_opts o = {.timeout = 8};
+    struct run_opts o = {.timeout = 5};
     struct run_result *r = RUN_WITH(&o, "workqueue", "-c", "3", "-n", "3000",
                                     "-q", "4", "-e", "7");
     expect_clean_exit(r, "TODO(04.9): stop after `early` items; the other "
@@ -702,7 +708,7 @@ Test(lab04_workqueue, a_consumer_that_ends_early_leaves_the_rest_to_others)
 
 Test(lab04_workqueue, when_every_consumer_ends_early_producers_do_not_hang)
 {
-    struct run_opts o = {.timeout = 10};
+    struct run_opts o = {.timeout = 5};
     struct run_result *r = RUN_WITH(&o, "workqueue", "-p", "2", "-c", "1", "-n",
                                     "5000", "-q", "4", "-e", "10");
     cr_assert(!r->timed_out,
@@ -733,7 +739,7 @@ Test(lab04_workqueue, a_crashed_consumer_is_reported_with_how_it_ended)
 {
     /* -k 5: consumer 1 gets 5 items, then is killed (SIGKILL): its items
      * and its report are lost, the others carry on. */
-    struct run_opts o = {.timeout = 8};
+    struct run_opts o = {.timeout = 5};
     struct run_result *r = RUN_WITH(&o, "workqueue", "-c", "3", "-n", "2000",
                                     "-q", "4", "-k", "5");
     cr_assert(!r->timed_out, "`%s` hung. Output so far:\n%s", r->desc, r->out);
@@ -763,7 +769,7 @@ Test(lab04_workqueue, a_failed_fork_stops_and_reaps_every_child_started)
      * queue that nobody will fill or close. */
     static const char *const env[] = {"KIT_FAIL_FORK_AT=3", NULL};
     struct run_opts o = {
-        .timeout = 8, .perturb = true, .env = env, .allow_leftovers = true};
+        .timeout = 5, .perturb = true, .env = env, .allow_leftovers = true};
     struct run_result *r = RUN_WITH(&o, "workqueue", "-p", "2", "-c", "3");
     cr_assert(!r->timed_out, "`%s` (3rd fork fails) hung. Output:\n%s", r->desc,
               r->out);
@@ -789,12 +795,18 @@ Test(lab04_workqueue, a_failed_fork_stops_and_reaps_every_child_started)
 
 Test(lab04_workqueue, programs_are_clean_under_asan_and_ubsan)
 {
-    struct run_opts o = {.timeout = 20,
+    /* First the plain build, so that a program that hangs fails fast. */
+    struct run_opts plain = {.timeout = 4};
+    struct run_result *r = RUN_WITH(&plain, "workqueue", "-p", "2", "-c", "3",
+                                    "-n", "2000", "-q", "4");
+    expect_clean_exit(r, "TODO(04.9) and TODO(04.10)");
+    run_free(r);
+    struct run_opts o = {.timeout = 3,
                          .sanitizer = RUN_ASAN,
                          .hint = "see the report: the line in your code "
                                  "it names (TODO 04.7-04.10)"};
-    struct run_result *r = RUN_WITH(&o, "workqueue", "-p", "2", "-c", "3", "-n",
-                                    "2000", "-q", "4");
+    r = RUN_WITH(&o, "workqueue", "-p", "2", "-c", "3", "-n", "2000", "-q",
+                 "4");
     expect_clean_exit(r, "TODO(04.9) and TODO(04.10)");
     cr_assert(strstr(r->out, "total: 2000 of 2000 items delivered, checksum "
                              "ok\n") != NULL,
@@ -811,7 +823,8 @@ Test(lab04_workqueue, programs_are_clean_under_asan_and_ubsan)
 
 Test(lab04_bench, reports_median_min_max_for_queue_and_pipe)
 {
-    struct run_result *r = RUN("queue_bench", "-n", "3000", "-r", "3");
+    struct run_opts o = {.timeout = 5};
+    struct run_result *r = RUN_WITH(&o, "queue_bench", "-n", "3000", "-r", "3");
     expect_clean_exit(r, "the queue (TODO 04.1-04.6)");
     cr_assert(strstr(r->out, "cores online") != NULL,
               "The benchmark should say how many cores the machine has. "
