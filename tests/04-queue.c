@@ -166,11 +166,11 @@ static void expect_items(const struct run_result *r, long p, long n, long seed,
 static void expect_exact(const char *p, const char *c, const char *n,
                          const char *q, const char *what)
 {
-    struct run_opts o = opts_for(4);
+    struct run_opts o = opts_for(6);
     const char *seed = "40417";
     struct run_result *r =
         RUN_WITH(&o, "queue_check", "-m", "exact", "-p", p, "-c", c, "-n", n,
-                 "-q", q, "-s", seed, "-t", scaled(4));
+                 "-q", q, "-s", seed, "-t", scaled(6));
     expect_clean_exit(r, QUEUE_TODOS);
     expect_items(r, atol(p), atol(n), atol(seed), what);
     run_free(r);
@@ -178,35 +178,35 @@ static void expect_exact(const char *p, const char *c, const char *n,
 
 Test(lab04_queue, every_item_arrives_exactly_once_4_producers_4_consumers)
 {
-    expect_exact("4", "4", "30000", "16",
-                 "4 producers, 4 consumers, 30000 items, 16 slots");
+    expect_exact("4", "4", "20000", "16",
+                 "4 producers, 4 consumers, 20000 items, 16 slots");
 }
 
 Test(lab04_queue, exactly_once_with_one_slot_and_many_processes)
 {
-    expect_exact("3", "6", "20000", "1",
-                 "3 producers, 6 consumers, 20000 items, 1 slot");
+    expect_exact("3", "6", "5000", "1",
+                 "3 producers, 6 consumers, 5000 items, 1 slot");
 }
 
 Test(lab04_queue, a_single_producers_items_come_out_in_fifo_order)
 {
-    /* 3 slots and 20000 items: the ring wraps around thousands of times. */
-    expect_exact("1", "1", "20000", "3",
-                 "1 producer, 1 consumer, 20000 items, 3 slots");
+    /* 3 slots and 10000 items: the ring wraps around thousands of times. */
+    expect_exact("1", "1", "10000", "3",
+                 "1 producer, 1 consumer, 10000 items, 3 slots");
 }
 
 Test(lab04_queue, exactly_once_when_the_schedule_is_perturbed)
 {
     /* Random yields and sleeps around every lock, wait and wake-up: an
      * update outside the lock or a wait under `if` shows on every run. */
-    struct run_opts o = opts_for(5);
+    struct run_opts o = opts_for(6);
     o.perturb = true;
     struct run_result *r =
         RUN_WITH(&o, "queue_check", "-m", "exact", "-p", "3", "-c", "4", "-n",
-                 "4000", "-q", "2", "-s", "7321", "-t", scaled(5));
+                 "3000", "-q", "2", "-s", "7321", "-t", scaled(6));
     expect_clean_exit(r, QUEUE_TODOS);
-    expect_items(r, 3, 4000, 7321,
-                 "3 producers, 4 consumers, 4000 items, 2 slots, perturbed");
+    expect_items(r, 3, 3000, 7321,
+                 "3 producers, 4 consumers, 3000 items, 2 slots, perturbed");
     run_free(r);
 }
 
@@ -654,9 +654,9 @@ Test(lab04_workqueue, many_producers_and_consumers_deliver_every_item_once)
                   "`%s` should print a usage line on stderr.", r->desc);
         run_free(r);
     }
-    struct run_opts o = {.timeout = 6};
+    struct run_opts o = {.timeout = 8};
     struct run_result *r = RUN_WITH(&o, "workqueue", "-p", "3", "-c", "5", "-n",
-                                    "30000", "-q", "32");
+                                    "20000", "-q", "32");
     expect_clean_exit(r, "TODO(04.9) (consumers get until QUEUE_CLOSED) and "
                          "TODO(04.10) (close once every producer is done)");
     int lines;
@@ -665,13 +665,13 @@ Test(lab04_workqueue, many_producers_and_consumers_deliver_every_item_once)
                  "Expected a 'consumer k: N items' line for each of "
                  "5 consumers. Output:\n%s",
                  r->out);
-    cr_assert_eq(total, 30000,
-                 "The consumers got %ld items in all; 30000 were put. "
+    cr_assert_eq(total, 20000,
+                 "The consumers got %ld items in all; 20000 were put. "
                  "Output:\n%s",
                  total, r->out);
-    cr_assert(strstr(r->out, "total: 30000 of 30000 items delivered, "
+    cr_assert(strstr(r->out, "total: 20000 of 20000 items delivered, "
                              "checksum ok\n") != NULL,
-              "Expected 'total: 30000 of 30000 items delivered, checksum "
+              "Expected 'total: 20000 of 20000 items delivered, checksum "
               "ok'. Output:\n%s",
               r->out);
     cr_assert_eq(run_count_lines(r->out, "every producer is done"), 1,
