@@ -33,6 +33,7 @@
 #include "bench.h"
 #include "errors.h"
 #include "queue.h"
+#include "status.h"
 #include "timing.h"
 
 #define USAGE "[-n items] [-r repeats] [-q capacity]"
@@ -45,16 +46,27 @@ static void reap(pid_t child, const char *who)
     int status;
     if (waitpid(child, &status, 0) == -1)
         die("waitpid");
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        (void)fprintf(stderr, "queue_bench: the %s failed\n", who);
-        exit(EXIT_FAILURE);
-    }
+    char how[64];
+    if (!status_ok(status))
+        die_msg("the %s %s", who, status_describe(status, how, sizeof how));
 }
 
 /* The value each item carries, checked by the consumer. */
 static long expected_sum(long n)
 {
     return n * (n - 1) / 2;
+}
+
+/* The producer could not be started: the consumer would wait for ever in
+ * get. Close the queue to stop it, reap it, and exit with status 1. */
+static _Noreturn void stop_consumer(struct queue *q, pid_t consumer)
+{
+    int err = queue_close(q);
+    if (err != 0)
+        die_errnum(err, "queue_close");
+    if (waitpid(consumer, NULL, 0) == -1)
+        die("waitpid");
+    die_msg("a fork failed: stopped the consumer");
 }
 
 /* One run through a fresh queue; returns the elapsed seconds. */
@@ -77,16 +89,15 @@ static double run_queue(long n, long capacity)
         }
         if (err != QUEUE_CLOSED)
             die_child_errnum(err, "queue_get");
-        if (got != n || sum != expected_sum(n)) {
-            (void)fprintf(stderr, "queue_bench: queue: got %ld of %ld items\n",
-                          got, n);
-            _exit(EXIT_FAILURE);
-        }
+        if (got != n || sum != expected_sum(n))
+            die_child_msg("queue: got %ld of %ld items", got, n);
         _exit(EXIT_SUCCESS);
     }
     pid_t producer = fork();
-    if (producer == -1)
-        die("fork");
+    if (producer == -1) {
+        warn_errno("fork");
+        stop_consumer(q, consumer);
+    }
     if (producer == 0) {
         for (long k = 0; k < n; k++) {
             struct queue_item item = {.key = k, .value = k};
@@ -121,10 +132,8 @@ static bool read_item(int fd, struct queue_item *item)
         if (got == -1)
             die_child("read");
         if (got == 0) {
-            if (done != 0) {
-                (void)fprintf(stderr, "queue_bench: pipe: half an item\n");
-                _exit(EXIT_FAILURE);
-            }
+            if (done != 0)
+                die_child_msg("pipe: half an item");
             return false;
         }
         done += (size_t)got;
@@ -152,11 +161,8 @@ static double run_pipe(long n)
             got++;
             sum += item.value;
         }
-        if (got != n || sum != expected_sum(n)) {
-            (void)fprintf(stderr, "queue_bench: pipe: got %ld of %ld items\n",
-                          got, n);
-            _exit(EXIT_FAILURE);
-        }
+        if (got != n || sum != expected_sum(n))
+            die_child_msg("pipe: got %ld of %ld items", got, n);
         _exit(EXIT_SUCCESS);
     }
     pid_t producer = fork();
@@ -199,8 +205,10 @@ int main(int argc, char *argv[])
 {
     errors_set_progname(argv[0]);
     long n = 200000, repeats = 5, capacity = 1024;
+    if (args_help_requested(argc, argv))
+        args_help(USAGE);
     int opt;
-    while ((opt = getopt(argc, argv, "n:r:q:")) != -1) {
+    while ((opt = getopt(argc, argv, "n:r:q:h")) != -1) {
         switch (opt) {
         case 'n':
             n = arg_long(optarg, 1, 100000000, "items", USAGE);
@@ -212,6 +220,8 @@ int main(int argc, char *argv[])
             capacity =
                 arg_long(optarg, 1, QUEUE_CAPACITY_MAX, "capacity", USAGE);
             break;
+        case 'h':
+            args_help(USAGE);
         default:
             die_bad_option(USAGE);
         }

@@ -10,17 +10,22 @@
  *          workers. The position says where each result belongs, so the
  *          parent can put them back in order.
  *
- * Usage:   fourprocs [-n workers] [-q capacity] [-m name]
+ * Usage:   fourprocs [-n workers] [-q capacity] [-m name] [-k position]
  *          -n workers   how many workers, 1..64 (default 4)
  *          -q capacity  queue capacity in items, 1..64 (default 4)
  *          -m name      who the workers greet (default World)
+ *          -k position  the worker at this position dies (SIGKILL) before
+ *                       its put: a crash, to see the parent notice it
  *
  * Observe: the arrival order changes from run to run; the results sorted
  *          by position do not.
  * Try:     fourprocs -n 16 -q 2 (more workers than slots: the parent must
- *          get before it waits, or the workers blocked in put never end).
+ *          get before it waits, or the workers blocked in put never end);
+ *          fourprocs -k 1 (a worker dies: the parent must not wait for ever
+ *          for a result that will never come).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,123 +36,224 @@
 #include "args.h"
 #include "errors.h"
 #include "queue.h"
+#include "status.h"
 
-#define USAGE "[-n workers] [-q capacity] [-m name]"
+#define USAGE "[-n workers] [-q capacity] [-m name] [-k position]"
 #define MAX_WORKERS 64
+#define LOOK_EVERY 0.1 /* seconds a get waits before looking for the dead */
 
-/* A worker's task: Python's hello(pos, name). Runs in the child. */
-static void worker(struct queue *q, long pos, const char *name)
-{
-    struct queue_item item = {.key = pos, .value = (long)getpid()};
-    /* main() checked that the name fits: no truncation here. */
-    if (snprintf(item.text, sizeof item.text, "Hello %s", name) < 0)
-        die_child("snprintf");
-    /* TODO(04.7): Put the item in the queue. A put that does not return 0
-     * is a failure of this child: die_child_errnum(err, "queue_put") (a
-     * closed queue is not expected here). */
-    /* BEGIN SOLUTION */
-    int err = queue_put(q, &item);
-    if (err != 0)
-        die_child_errnum(err == QUEUE_CLOSED ? EPIPE : err, "queue_put");
-    /* END SOLUTION */
-    /* STARTER
-    (void)q;
-    STARTER */
-}
+struct args {
+    long workers;     /* -n */
+    long capacity;    /* -q */
+    const char *name; /* -m */
+    long crash;       /* -k: the position of the worker that dies, or -1 */
+};
 
-int main(int argc, char *argv[])
+static struct args parse_args(int argc, char *argv[])
 {
-    errors_set_progname(argv[0]);
-    long workers = 4, capacity = 4;
-    const char *name = "World";
+    struct args a = {.workers = 4, .capacity = 4, .name = "World", .crash = -1};
+    if (args_help_requested(argc, argv))
+        args_help(USAGE);
     int opt;
-    while ((opt = getopt(argc, argv, "n:q:m:")) != -1) {
+    while ((opt = getopt(argc, argv, "n:q:m:k:h")) != -1) {
         switch (opt) {
         case 'n':
-            workers = arg_long(optarg, 1, MAX_WORKERS, "workers", USAGE);
+            a.workers = arg_long(optarg, 1, MAX_WORKERS, "workers", USAGE);
             break;
         case 'q':
-            capacity = arg_long(optarg, 1, 64, "capacity", USAGE);
+            a.capacity = arg_long(optarg, 1, 64, "capacity", USAGE);
             break;
         case 'm':
             if (strlen(optarg) > QUEUE_TEXT_MAX - sizeof "Hello ")
                 die_usage(USAGE, "name: '%s' is too long (at most %zu bytes)",
                           optarg, QUEUE_TEXT_MAX - sizeof "Hello ");
-            name = optarg;
+            a.name = optarg;
             break;
+        case 'k':
+            a.crash = arg_long(optarg, 0, MAX_WORKERS - 1, "position", USAGE);
+            break;
+        case 'h':
+            args_help(USAGE);
         default:
             die_bad_option(USAGE);
         }
     }
     if (optind != argc)
         die_usage(USAGE, "unexpected argument '%s'", argv[optind]);
+    return a;
+}
 
-    struct queue *q = queue_create((size_t)capacity);
+/* A worker's task: Python's hello(pos, name). Runs in the child. */
+static void worker(struct queue *q, long pos, const char *name)
+{
+    struct queue_item item = {.key = pos, .value = (long)getpid()};
+    /* parse_args() checked that the name fits: no truncation here. */
+    if (snprintf(item.text, sizeof item.text, "Hello %s", name) < 0)
+        die_child("snprintf");
+    /* TODO(04.7): Put the item in the queue. QUEUE_CLOSED means the parent
+     * gave up (a fork failed) and closed the queue to stop us: end quietly
+     * with _exit(EXIT_FAILURE). Any other non-zero result is a failure of
+     * this child: die_child_errnum(err, "queue_put"). */
+    /* BEGIN SOLUTION */
+    int err = queue_put(q, &item);
+    if (err == QUEUE_CLOSED)
+        _exit(EXIT_FAILURE);
+    if (err != 0)
+        die_child_errnum(err, "queue_put");
+    /* END SOLUTION */
+    /* STARTER
+    (void)q;
+    STARTER */
+}
+
+/* Fork the workers. Returns how many started: all of them, or - when a
+ * fork failed, which it reports - the ones started before. */
+static long start_workers(struct queue *q, const struct args *a, pid_t *pids)
+{
+    for (long i = 0; i < a->workers; i++) {
+        if ((pids[i] = fork()) == -1) {
+            warn_errno("fork");
+            return i;
+        }
+        if (pids[i] == 0) {
+            if (i == a->crash)
+                (void)raise(SIGKILL); /* -k: this worker crashes */
+            worker(q, i, a->name);
+            _exit(EXIT_SUCCESS);
+        }
+    }
+    return a->workers;
+}
+
+/* A fork failed: the workers already started may be blocked in put for
+ * ever (nobody will get). Close the queue so that their puts return,
+ * reap them all, and exit with status 1. */
+static _Noreturn void stop_workers(struct queue *q, const pid_t *pids,
+                                   long started)
+{
+    int err = queue_close(q);
+    if (err != 0)
+        die_errnum(err, "queue_close");
+    for (long i = 0; i < started; i++)
+        if (waitpid(pids[i], NULL, 0) == -1)
+            die("waitpid");
+    if ((err = queue_destroy(q)) != 0)
+        die_errnum(err, "queue_destroy");
+    die_msg("a fork failed: stopped and reaped the %ld worker(s) started",
+            started);
+}
+
+/* Reap worker i (flags: 0 to wait, WNOHANG to look only). Marks it reaped
+ * (pids[i] = 0). Returns 1 if it ended badly - said on stderr - else 0. */
+static long reap_worker(pid_t *pids, long i, int flags)
+{
+    int status;
+    pid_t pid = waitpid(pids[i], &status, flags);
+    if (pid == -1)
+        die("waitpid");
+    if (pid == 0)
+        return 0; /* still running */
+    pids[i] = 0;
+    if (status_ok(status))
+        return 0;
+    char how[64];
+    (void)fprintf(stderr, "fourprocs: worker %ld (pid %ld) %s\n", i, (long)pid,
+                  status_describe(status, how, sizeof how));
+    return 1;
+}
+
+/* Reap, without waiting, every worker that has ended; returns how many of
+ * them ended badly. A worker puts its result before it ends, so one that
+ * ended badly will never send one. */
+static long dead_workers(pid_t *pids, long workers)
+{
+    long dead = 0;
+    for (long i = 0; i < workers; i++)
+        if (pids[i] != 0)
+            dead += reap_worker(pids, i, WNOHANG);
+    return dead;
+}
+
+/* Get one result per worker that is alive, BEFORE waiting for any worker.
+ * Returns how many workers died before their put. */
+static long collect(struct queue *q, pid_t *pids, long workers,
+                    char results[][QUEUE_TEXT_MAX])
+{
+    long dead = 0;
+    /* TODO(04.8): Get one item per worker - except the dead ones - BEFORE
+     * waiting for any worker: with fewer slots than workers, a worker
+     * blocked in put cannot end until the parent gets. Loop while
+     * got + dead < workers: queue_get_timed(q, &item, LOOK_EVERY); on
+     * ETIMEDOUT add dead_workers(pids, workers) to dead and try again (a
+     * worker that died will never put: never wait for ever on it); on
+     * another non-zero result die_errnum(err, "queue_get"). For each item
+     * print, in arrival order,
+     *     parent: got (<key>, "<text>") from pid <value>
+     * and copy its text into results[key] (check 0 <= key < workers first,
+     * else die_msg: never trust an index that came from another process). */
+    /* BEGIN SOLUTION */
+    long got = 0;
+    while (got + dead < workers) {
+        struct queue_item item;
+        int err = queue_get_timed(q, &item, LOOK_EVERY);
+        if (err == ETIMEDOUT) {
+            dead += dead_workers(pids, workers);
+            continue;
+        }
+        if (err != 0)
+            die_errnum(err == QUEUE_CLOSED ? EPIPE : err, "queue_get");
+        got++;
+        item.text[QUEUE_TEXT_MAX - 1] = '\0';
+        printf("parent: got (%ld, \"%s\") from pid %ld\n", item.key, item.text,
+               item.value);
+        if (item.key < 0 || item.key >= workers)
+            die_msg("a worker sent position %ld", item.key);
+        memcpy(results[item.key], item.text, sizeof item.text);
+    }
+    /* END SOLUTION */
+    /* STARTER
+    (void)q;
+    (void)pids;
+    (void)workers;
+    (void)results;
+    (void)dead_workers;
+    STARTER */
+    return dead;
+}
+
+int main(int argc, char *argv[])
+{
+    errors_set_progname(argv[0]);
+    struct args a = parse_args(argc, argv);
+    struct queue *q = queue_create((size_t)a.capacity);
     if (q == NULL)
         die("queue_create");
     printf("parent: pid %ld, %ld workers, queue of %ld slots\n", (long)getpid(),
-           workers, capacity);
+           a.workers, a.capacity);
     if (fflush(stdout) == EOF)
         die("fflush");
 
     pid_t pids[MAX_WORKERS];
-    for (long i = 0; i < workers; i++) {
-        if ((pids[i] = fork()) == -1)
-            die("fork");
-        if (pids[i] == 0) {
-            worker(q, i, name);
-            _exit(EXIT_SUCCESS);
-        }
-    }
+    long started = start_workers(q, &a, pids);
+    if (started < a.workers)
+        stop_workers(q, pids, started);
 
-    /* Results by position; a slot stays empty ("") until its result comes.
-     */
+    /* Results by position; a slot stays empty ("") until its result comes. */
     char results[MAX_WORKERS][QUEUE_TEXT_MAX] = {{0}};
-    /* TODO(04.8): Get one item per worker, BEFORE waiting for any worker:
-     * with fewer slots than workers, a worker blocked in put cannot end
-     * until the parent gets. For each item print, in arrival order,
-     *     parent: got (<key>, "<text>") from pid <value>
-     * and copy its text into results[key] (check 0 <= key < workers first:
-     * never trust an index that came from another process). A get that does
-     * not return 0 is fatal here: die_errnum(err, "queue_get"). */
-    /* BEGIN SOLUTION */
-    for (long i = 0; i < workers; i++) {
-        struct queue_item item;
-        int err = queue_get(q, &item);
-        if (err != 0)
-            die_errnum(err == QUEUE_CLOSED ? EPIPE : err, "queue_get");
-        item.text[QUEUE_TEXT_MAX - 1] = '\0';
-        printf("parent: got (%ld, \"%s\") from pid %ld\n", item.key, item.text,
-               item.value);
-        if (item.key < 0 || item.key >= workers) {
-            (void)fprintf(stderr, "fourprocs: a worker sent position %ld\n",
-                          item.key);
-            exit(EXIT_FAILURE);
-        }
-        memcpy(results[item.key], item.text, sizeof item.text);
-    }
-    /* END SOLUTION */
-
-    /* Python's join(): every worker has put its result; reap them all. */
-    int failed = 0;
-    for (long i = 0; i < workers; i++) {
-        int status;
-        if (waitpid(pids[i], &status, 0) == -1)
-            die("waitpid");
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-            failed++;
-    }
+    long failed = collect(q, pids, a.workers, results);
+    /* Python's join(): every live worker has put its result; reap them. */
+    for (long i = 0; i < a.workers; i++)
+        if (pids[i] != 0)
+            failed += reap_worker(pids, i, 0);
     int err = queue_destroy(q);
     if (err != 0)
         die_errnum(err, "queue_destroy");
 
     printf("parent: results by position: [");
-    for (long i = 0; i < workers; i++)
+    for (long i = 0; i < a.workers; i++)
         printf("%s(%ld, '%s')", i > 0 ? ", " : "", i, results[i]);
     printf("]\n");
-    if (failed > 0) {
-        (void)fprintf(stderr, "fourprocs: %d worker(s) failed\n", failed);
-        return EXIT_FAILURE;
-    }
+    if (failed > 0)
+        die_msg("%ld worker(s) failed", failed);
     return EXIT_SUCCESS;
 }

@@ -30,6 +30,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <sys/mman.h>
+#include <time.h>
 
 struct queue {
     pthread_mutex_t lock;      /* guards every field below */
@@ -160,13 +161,21 @@ int queue_put(struct queue *q, const struct queue_item *item)
     STARTER */
 }
 
-int queue_get(struct queue *q, struct queue_item *item)
+/* Take the head item, waiting while the queue is empty and open - until
+ * *deadline (CLOCK_REALTIME, the clock of a default condition variable),
+ * or for ever when deadline is NULL. queue_get and queue_get_timed share
+ * it. */
+static int get_until(struct queue *q, struct queue_item *item,
+                     const struct timespec *deadline)
 {
     /* TODO(04.4): The mirror image of queue_put, with q->lock held: WHILE
-     * the queue is empty and not closed, wait on q->not_empty. Then, if it
-     * is still empty, it was closed: the result is QUEUE_CLOSED. Otherwise
-     * copy q->items[q->head] to *item, advance head (around the ring),
-     * uncount it, and signal q->not_full. Unlock on every path.
+     * the queue is empty and not closed, wait on q->not_empty (with no
+     * deadline, pthread_cond_wait; with one, pthread_cond_timedwait, which
+     * returns ETIMEDOUT - with the lock held again - when time is up: leave
+     * the loop and return that). Then, if it is still empty, it was closed:
+     * the result is QUEUE_CLOSED. Otherwise copy q->items[q->head] to *item,
+     * advance head (around the ring), uncount it, and signal q->not_full.
+     * Unlock on every path.
      * Note the order: a closed queue still hands out what it holds; only a
      * closed AND empty queue says QUEUE_CLOSED. */
     /* BEGIN SOLUTION */
@@ -174,7 +183,9 @@ int queue_get(struct queue *q, struct queue_item *item)
     if (err != 0)
         return err;
     while (err == 0 && q->count == 0 && !q->closed)
-        err = pthread_cond_wait(&q->not_empty, &q->lock);
+        err = deadline == NULL
+                  ? pthread_cond_wait(&q->not_empty, &q->lock)
+                  : pthread_cond_timedwait(&q->not_empty, &q->lock, deadline);
     if (err == 0 && q->count == 0)
         err = QUEUE_CLOSED;
     if (err == 0) {
@@ -189,8 +200,26 @@ int queue_get(struct queue *q, struct queue_item *item)
     /* STARTER
     (void)q;
     (void)item;
+    (void)deadline;
     return ENOSYS;
     STARTER */
+}
+
+int queue_get(struct queue *q, struct queue_item *item)
+{
+    return get_until(q, item, NULL);
+}
+
+int queue_get_timed(struct queue *q, struct queue_item *item, double seconds)
+{
+    struct timespec deadline;
+    if (clock_gettime(CLOCK_REALTIME, &deadline) == -1)
+        return errno;
+    long ns =
+        deadline.tv_nsec + (long)((seconds - (double)(long)seconds) * 1e9);
+    deadline.tv_sec += (time_t)seconds + ns / 1000000000L;
+    deadline.tv_nsec = ns % 1000000000L;
+    return get_until(q, item, &deadline);
 }
 
 int queue_close(struct queue *q)

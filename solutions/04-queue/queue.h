@@ -57,6 +57,12 @@ int queue_put(struct queue *q, const struct queue_item *item);
  * pthread error number (> 0). */
 int queue_get(struct queue *q, struct queue_item *item);
 
+/* Like queue_get, but wait at most `seconds` (>= 0) for an item - Python's
+ * q.get(timeout=seconds). Returns what queue_get returns, or ETIMEDOUT if
+ * the queue was still empty and open when the time ran out: the caller can
+ * then look around (has the process that should put died?) and try again. */
+int queue_get_timed(struct queue *q, struct queue_item *item, double seconds);
+
 /* Say "no more items": every waiting and every later put returns
  * QUEUE_CLOSED; gets drain what is left, then return QUEUE_CLOSED. Wakes
  * every process waiting in put or get. Closing twice is harmless.
