@@ -309,8 +309,11 @@ Test(lab01_threads, count_is_checked_and_1_and_64_threads_run)
     struct run_result *r = RUN("threads", "-n", "1");
     expect_all_results(r, 1, "TODO(01.3) and TODO(01.4)");
     run_free(r);
-    r = RUN("threads", "-n", "64");
-    expect_all_results(r, 64, "TODO(01.3) and TODO(01.4)");
+    /* 64 threads under valgrind (which runs one thread at a time) would
+     * outlast the test's limit: 16 show the same there. */
+    bool vg = getenv("KIT_VALGRIND") != NULL;
+    r = vg ? RUN("threads", "-n", "16") : RUN("threads", "-n", "64");
+    expect_all_results(r, vg ? 16 : 64, "TODO(01.3) and TODO(01.4)");
     run_free(r);
 }
 
@@ -394,10 +397,15 @@ static struct run_result *task_pids(const char *mode, const char *todo,
  * longest task (sleep guarantees that) and clearly less than the serial. */
 static void check_parallel(const char *mode, const char *todo)
 {
-    struct run_result *serial =
-        RUN("sleeps", "-m", "serial", "0.4", "0.2", "0.3");
+    /* Under valgrind every start costs a second or two: longer tasks keep
+     * that cost small next to the time the tasks take. */
+    bool vg = getenv("KIT_VALGRIND") != NULL;
+    const char *a = vg ? "1.6" : "0.4", *b = vg ? "0.8" : "0.2",
+               *c = vg ? "1.2" : "0.3";
+    double longest = vg ? 1.6 : 0.4;
+    struct run_result *serial = RUN("sleeps", "-m", "serial", a, b, c);
     run_expect_success(serial, "serial mode is provided: do not change it");
-    struct run_result *par = RUN("sleeps", "-m", mode, "0.4", "0.2", "0.3");
+    struct run_result *par = RUN("sleeps", "-m", mode, a, b, c);
     run_expect_success(par, todo);
     for (int k = 1; k <= 3; k++) {
         char done[32];
@@ -414,10 +422,10 @@ static void check_parallel(const char *mode, const char *todo)
               "for all of them. Output:\n%s",
               par->out);
     cr_assert_geq(
-        par->elapsed, 0.4 * 0.98,
-        "Mode %s took %.3f s, less than the longest task (0.4 s): the "
+        par->elapsed, longest * 0.98,
+        "Mode %s took %.3f s, less than the longest task (%.1f s): the "
         "tasks cannot all have slept.",
-        mode, par->elapsed);
+        mode, par->elapsed, longest);
     cr_assert_lt(
         par->elapsed, 0.75 * serial->elapsed,
         "Mode %s took %.3f s, serial took %.3f s (0.4+0.2+0.3). Running "
