@@ -599,12 +599,15 @@ Test(lab03_frame, recv_msg_tells_end_of_file_from_a_cut_frame_and_epipe)
                    "read_all returned fewer bytes than the length: errno = "
                    "EPROTO, return -1 (TODO 03.4)");
     /* FRAME_MAX itself is allowed (the payload is then missing: EPROTO);
-     * one more is garbage, refused before any malloc. */
+     * one more is garbage, refused before any malloc. (Not under valgrind,
+     * which checks all 64 MiB of the buffer before each read(): seconds
+     * per call, and the timer interrupts every one of them.) */
     char at_max[4] = {(char)(FRAME_MAX >> 24), (char)(FRAME_MAX >> 16),
                       (char)(FRAME_MAX >> 8), (char)FRAME_MAX};
-    expect_recv_of(at_max, 4, 0, NULL, 0, eproto,
-                   "a length of exactly FRAME_MAX is allowed: the stream "
-                   "then ends inside the payload, EPROTO (TODO 03.4)");
+    if (!under_valgrind())
+        expect_recv_of(at_max, 4, 0, NULL, 0, eproto,
+                       "a length of exactly FRAME_MAX is allowed: the stream "
+                       "then ends inside the payload, EPROTO (TODO 03.4)");
     uint32_t over = FRAME_MAX + 1;
     char above[8] = {(char)(over >> 24),
                      (char)(over >> 16),
