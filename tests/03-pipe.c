@@ -640,6 +640,37 @@ Test(lab03_frame, recv_msg_tells_end_of_file_from_a_cut_frame_and_epipe)
     run_free(r);
 }
 
+Test(lab03_frame, recv_msg_frees_what_it_allocated_on_every_path)
+{
+    /* The driver built with AddressSanitizer (LeakSanitizer reports at its
+     * exit what was never freed): whole messages, which the driver frees,
+     * then a frame cut inside its payload, whose buffer recv_msg must free
+     * itself before it returns -1. */
+    long seed = test_seed();
+    static const struct msg m[] = {{5, "hello"}, {3000, NULL}};
+    size_t len;
+    char *frames = build_frames(seed, m, 2, &len);
+    char *cut = malloc(len + 4 + 40);
+    cr_assert(cut != NULL);
+    memcpy(cut, frames, len);
+    memcpy(cut + len, "\0\0\0\x64", 4); /* 100 bytes announced, 40 sent */
+    memset(cut + len + 4, 'z', 40);
+    struct run_opts o = quick;
+    o.sanitizer = RUN_ASAN;
+    o.input = cut;
+    o.input_len = len + 4 + 40;
+    o.hint = "TODO(03.4): on every path that returns -1 after malloc, free "
+             "the buffer first (and keep errno)";
+    struct run_result *r = RUN_WITH(&o, "frame_check", "-i", tick(), "recv");
+    expect_driver_ok(r, o.hint);
+    char eproto[16];
+    snprintf(eproto, sizeof eproto, "-1 %d", EPROTO);
+    expect_received_msgs(r, seed, m, 2, eproto, o.hint);
+    run_free(r);
+    free(cut);
+    free(frames);
+}
+
 /* ---- lab03_sendrecv: one pipe, two processes ------------------------- */
 
 /* Expect a complete sendrecv run: count messages with these lengths and
@@ -1014,6 +1045,67 @@ Test(lab03_sendrecv, a_sender_killed_mid_message_leaves_a_receiver_that_says_so)
     run_free(r);
 }
 
+Test(lab03_sendrecv,
+     short_reads_and_writes_everywhere_still_give_whole_messages)
+{
+    /* KIT_SHORT_IO=1: every read() of the pipe returns 1 to 7 bytes, every
+     * write() of more than PIPE_BUF bytes is cut short - what a busy
+     * machine may do at any time, here on every call. (Not under valgrind
+     * or a sanitizer, which do not take the preloaded library.) */
+    if (under_valgrind() || run_sanitizer() != NULL)
+        return;
+    static const char *const env[] = {"KIT_SHORT_IO=1", NULL};
+    struct run_opts o = quick;
+    o.perturb = true;
+    o.env = env;
+    struct run_result *r = RUN_WITH(&o, "sendrecv", "-n", "3", "-s", "70000");
+    expect_clean_exit(r, "TODO(03.1), TODO(03.2), TODO(03.4)");
+    size_t len[3] = {70000, 70000, 70000};
+    uint32_t sum[3];
+    for (int i = 0; i < 3; i++)
+        sum[i] = generated_checksum(i + 1, 70000, false);
+    struct seen got = parse_seen(r->out, "receiver: message ");
+    bool same = got.count == 3;
+    for (int i = 0; same && i < 3; i++)
+        same = got.len[i] == len[i] && got.sum[i] == sum[i];
+    cr_assert(same,
+              "`%s` with every read() and write() cut short: the receiver "
+              "should get 3 messages of 70000 bytes with checksums %08lx, "
+              "%08lx, %08lx. Output:\n%.3000s\nHint: TODO(03.1) and "
+              "TODO(03.2) loop until every byte is through; TODO(03.4).",
+              r->desc, (unsigned long)sum[0], (unsigned long)sum[1],
+              (unsigned long)sum[2], r->out);
+    run_free(r);
+}
+
+/* With KIT_FAIL_FORK_AT=1 the program's first fork() fails (EAGAIN): it
+ * must say so and exit 1, leaving nothing behind. */
+static void expect_fork_failure_reported(const char *prog, const char *todo)
+{
+    if (under_valgrind() || run_sanitizer() != NULL)
+        return; /* the preloaded library that fails fork is not used */
+    static const char *const env[] = {"KIT_FAIL_FORK_AT=1", NULL};
+    struct run_opts o = quick;
+    o.perturb = true;
+    o.env = env;
+    struct run_result *r =
+        run_program(LAB, (const char *const[]){prog, NULL}, &o);
+    char want[96];
+    snprintf(want, sizeof want, "%s: fork: %s", prog, strerror(EAGAIN));
+    cr_assert(r->exit_code == 1 && strstr(r->err, want) != NULL,
+              "`%s` whose fork() fails (EAGAIN, made to fail by the test) "
+              "should say '%s' on stderr and exit with status 1; it %s. "
+              "Stderr:\n%.2000s\nHint: %s",
+              r->desc, want, run_how_ended(r), r->err, todo);
+    run_free(r);
+}
+
+Test(lab03_sendrecv, a_fork_that_fails_is_reported)
+{
+    expect_fork_failure_reported("sendrecv", "TODO(03.5): if ((child = "
+                                             "fork()) == -1) die(\"fork\");");
+}
+
 /* ---- lab03_duplex: request and reply ---------------------------------- */
 
 /* Expect the parent's replies to be the requests in upper case. */
@@ -1198,5 +1290,52 @@ Test(lab03_duplex, a_child_whose_parent_dies_ends_on_its_own)
               "Hint: TODO(03.11): recv_msg returning -1 is an error "
               "(die_child), not the end.",
               r->err);
+    run_free(r);
+}
+
+Test(lab03_duplex, short_reads_and_writes_and_a_failed_fork)
+{
+    expect_fork_failure_reported("duplex", "the fork is provided code: keep "
+                                           "its check");
+    if (under_valgrind() || run_sanitizer() != NULL)
+        return;
+    static const char *const env[] = {"KIT_SHORT_IO=1", NULL};
+    static const char *const modes[] = {"pipes", "socketpair"};
+    uint32_t want = generated_checksum(1, 70000, true);
+    for (int m = 0; m < 2; m++) {
+        struct run_opts o = quick;
+        o.perturb = true;
+        o.env = env;
+        struct run_result *r =
+            RUN_WITH(&o, "duplex", "-m", modes[m], "-s", "70000");
+        expect_clean_exit(r, "TODO(03.9) to TODO(03.11)");
+        struct seen rep = parse_seen(r->out, "parent: reply ");
+        cr_assert(rep.count == 1 && rep.len[0] == 70000 && rep.sum[0] == want,
+                  "`%s` with every read() and write() cut short: expected one "
+                  "70000-byte reply with checksum %08lx. Output:\n%s\nHint: "
+                  "the framing (TODO 03.1 to 03.4) must loop over short "
+                  "reads and writes, on a socket as on a pipe.",
+                  r->desc, (unsigned long)want, r->out);
+        run_free(r);
+    }
+}
+
+Test(lab03_duplex, no_memory_error_or_leak_under_asan)
+{
+    /* The programs built with AddressSanitizer + UBSan: a buffer overrun
+     * or a reply never freed is reported at exit. (The children end with
+     * _exit, so only the parents' leaks are seen.) */
+    struct run_opts o = quick;
+    o.sanitizer = RUN_ASAN;
+    o.hint = "the report names the line: a message from recv_msg must be "
+             "freed once used (TODO 03.6, 03.11), and every buffer is "
+             "len + 1 bytes for the '\\0'";
+    static const char *const words[] = {"one", "END", "Three words, here!"};
+    struct run_result *r = RUN_WITH(&o, "duplex", "-m", "socketpair", words[0],
+                                    words[1], words[2]);
+    expect_replies(r, 3, words, "a socketpair", o.hint);
+    run_free(r);
+    r = RUN_WITH(&o, "sendrecv", "-n", "3", "-s", "5000");
+    expect_clean_exit(r, o.hint);
     run_free(r);
 }
