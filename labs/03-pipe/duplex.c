@@ -192,8 +192,8 @@ static void parse_args(int argc, char *argv[], struct options *o)
     if (size >= 0) {
         if (optind != argc)
             die_usage(USAGE, "requests and -s do not go together");
-        if ((o->generated = malloc((size_t)size + 1)) == NULL)
-            die("malloc");
+        if ((o->generated = calloc((size_t)size + 1, 1)) == NULL)
+            die("calloc");
         for (long j = 0; j < size; j++)
             o->generated[j] = (char)('a' + (1 + j) % 26);
         o->generated[size] = '\0';
