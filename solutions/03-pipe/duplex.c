@@ -16,9 +16,13 @@
  *          -s size      send one generated request of size lower-case
  *                       letters instead, 0..16777216
  *          request ...  what to send (default: the lecture's message)
+ *          -h, --help   print the usage line and exit
  *
  * Observe: every reply is its request in upper case, in order; a 1 MiB
  *          request comes back whole because both ends read whole frames.
+ *          If the child dies mid-conversation, the parent says what
+ *          failed, still closes its ends and reaps the child, reports how
+ *          it ended, and exits with status 1.
  * Try:     duplex one two three; duplex -m socketpair -s 1048576
  */
 #include <ctype.h>
@@ -36,6 +40,7 @@
 #include "args.h"
 #include "errors.h"
 #include "frame.h"
+#include "status.h"
 
 #define USAGE "[-m pipes|socketpair] [-s size] [request ...]"
 #define MAX_SIZE (16L << 20)
@@ -143,97 +148,120 @@ static void serve(int in, int out)
     STARTER */
 }
 
-/* The parent: send each request, wait for its reply, check it. */
-static void ask(const struct channel *ch, char **requests, long count)
+/* Send request k and check its reply. Returns 0, or -1 after saying on
+ * stderr what went wrong: the caller must still close and reap. */
+static int ask_one(const struct channel *ch, long k, const char *req)
 {
-    for (long k = 1; k <= count; k++) {
-        const char *req = requests[k - 1];
-        size_t len = strlen(req);
-        print_message("request", k, req, len);
-        if (send_msg(ch->parent_out, req, len) == -1)
-            die("send_msg");
-        char *reply;
-        size_t reply_len;
-        int got = recv_msg(ch->parent_in, &reply, &reply_len);
-        if (got == -1)
-            die("recv_msg");
-        if (got == 0) {
-            (void)fprintf(stderr, "duplex: the child closed its end without a "
-                                  "reply\n");
-            exit(EXIT_FAILURE);
-        }
-        print_message("reply", k, reply, reply_len);
-        bool upper = reply_len == len;
-        for (size_t j = 0; j < len && upper; j++)
-            upper = reply[j] == (char)toupper((unsigned char)req[j]);
-        free(reply);
-        if (!upper) {
-            (void)fprintf(stderr,
-                          "duplex: reply %ld is not request %ld in upper "
-                          "case\n",
-                          k, k);
-            exit(EXIT_FAILURE);
-        }
+    size_t len = strlen(req);
+    print_message("request", k, req, len);
+    if (send_msg(ch->parent_out, req, len) == -1) {
+        warn_errno("send_msg");
+        return -1;
     }
+    char *reply;
+    size_t reply_len;
+    int got = recv_msg(ch->parent_in, &reply, &reply_len);
+    if (got == -1) {
+        warn_errno("recv_msg");
+        return -1;
+    }
+    if (got == 0) {
+        (void)fprintf(stderr, "%s: the child closed its end without a reply\n",
+                      errors_progname());
+        return -1;
+    }
+    print_message("reply", k, reply, reply_len);
+    bool upper = reply_len == len;
+    for (size_t j = 0; j < len && upper; j++)
+        upper = reply[j] == (char)toupper((unsigned char)req[j]);
+    free(reply);
+    if (!upper) {
+        (void)fprintf(stderr,
+                      "%s: reply %ld is not request %ld in upper case\n",
+                      errors_progname(), k, k);
+        return -1;
+    }
+    return 0;
 }
 
-int main(int argc, char *argv[])
+/* The parent: send each request, wait for its reply, check it. Returns 0,
+ * or -1 at the first failure (already reported). */
+static int ask(const struct channel *ch, char **requests, long count)
 {
-    errors_set_progname(argv[0]);
-    bool use_socketpair = false;
+    for (long k = 1; k <= count; k++)
+        if (ask_one(ch, k, requests[k - 1]) == -1)
+            return -1;
+    return 0;
+}
+
+/* The command line: how to talk, and what to ask. */
+struct options {
+    bool use_socketpair;
+    char **requests;
+    long count;
+    char *generated; /* the -s request (malloc'd), or NULL */
+};
+
+/* Fill *o from the command line (o->requests may point into o). */
+static void parse_args(int argc, char *argv[], struct options *o)
+{
+    static char *lecture[] = {"hello from the main process"};
+    *o = (struct options){false, lecture, 1, NULL};
     long size = -1;
     int opt;
-    while ((opt = getopt(argc, argv, "m:s:")) != -1) {
+    if (args_help_requested(argc, argv))
+        args_help(USAGE);
+    while ((opt = getopt(argc, argv, "hm:s:")) != -1) {
         switch (opt) {
         case 'm':
             if (strcmp(optarg, "pipes") == 0)
-                use_socketpair = false;
+                o->use_socketpair = false;
             else if (strcmp(optarg, "socketpair") == 0)
-                use_socketpair = true;
+                o->use_socketpair = true;
             else
                 die_usage(USAGE, "unknown mode '%s'", optarg);
             break;
         case 's':
             size = arg_long(optarg, 0, MAX_SIZE, "size", USAGE);
             break;
+        case 'h':
+            args_help(USAGE);
         default:
             die_bad_option(USAGE);
         }
     }
-    static char *lecture[] = {"hello from the main process"};
-    char **requests = lecture;
-    long count = 1;
-    char *generated = NULL;
     if (size >= 0) {
         if (optind != argc)
             die_usage(USAGE, "requests and -s do not go together");
-        if ((generated = calloc((size_t)size + 1, 1)) == NULL)
+        if ((o->generated = calloc((size_t)size + 1, 1)) == NULL)
             die("calloc");
         for (long j = 0; j < size; j++)
-            generated[j] = (char)('a' + (1 + j) % 26);
-        generated[size] = '\0';
-        requests = &generated;
+            o->generated[j] = (char)('a' + (1 + j) % 26);
+        o->generated[size] = '\0';
+        o->requests = &o->generated;
     } else if (optind < argc) {
-        requests = &argv[optind];
-        count = argc - optind;
+        o->requests = &argv[optind];
+        o->count = argc - optind;
     }
+}
 
-    /* If the child dies, a request written to it must fail with EPIPE
-     * (and be reported), not kill the parent silently: see sendrecv. */
+/* If the child dies, a request written to it must fail with EPIPE (and be
+ * reported), not kill the parent silently: see sendrecv. */
+static void ignore_sigpipe(void)
+{
     struct sigaction sa = {0};
     sa.sa_handler = SIG_IGN;
     if (sigemptyset(&sa.sa_mask) == -1)
         die("sigemptyset");
     if (sigaction(SIGPIPE, &sa, NULL) == -1)
         die("sigaction");
-    if (setvbuf(stdout, NULL, _IOLBF, 0) != 0)
-        die("setvbuf");
+}
 
-    printf("parent: %ld request(s) through %s\n", count,
-           use_socketpair ? "a socketpair" : "two pipes");
+/* Fork the child, which serves requests until end of file, then ends. */
+static pid_t start_child(const struct channel *ch)
+{
     if (fflush(stdout) == EOF)
         die("fflush");
-    struct channel ch = open_channel(use_socketpair);
     pid_t child;
     if ((child = fork()) == -1)
         die("fork");
@@ -244,16 +272,43 @@ int main(int argc, char *argv[])
          * more requests forever. (close_ends() closes a socketpair's one
          * descriptor only once.) */
         /* BEGIN SOLUTION */
-        if (close_ends(ch.parent_out, ch.parent_in) == -1)
+        if (close_ends(ch->parent_out, ch->parent_in) == -1)
             die_child("close");
         /* END SOLUTION */
-        serve(ch.child_in, ch.child_out);
-        if (close_ends(ch.child_in, ch.child_out) == -1)
+        serve(ch->child_in, ch->child_out);
+        if (close_ends(ch->child_in, ch->child_out) == -1)
             die_child("close");
         if (fflush(stdout) == EOF)
             die_child("fflush");
         _exit(EXIT_SUCCESS);
     }
+    return child;
+}
+
+/* Wait for the child and say how it ended. Returns true if it exited 0. */
+static bool reap(pid_t child)
+{
+    int status;
+    if (waitpid(child, &status, 0) == -1)
+        die("waitpid");
+    char how[64];
+    printf("parent: child %s\n", status_describe(status, how, sizeof how));
+    return status_ok(status);
+}
+
+int main(int argc, char *argv[])
+{
+    errors_set_progname(argv[0]);
+    struct options o;
+    parse_args(argc, argv, &o);
+    ignore_sigpipe();
+    if (setvbuf(stdout, NULL, _IOLBF, 0) != 0)
+        die("setvbuf");
+    printf("parent: %ld request(s) through %s\n", o.count,
+           o.use_socketpair ? "a socketpair" : "two pipes");
+
+    struct channel ch = open_channel(o.use_socketpair);
+    pid_t child = start_child(&ch);
     /* TODO(03.10), continued: in the parent, close the child's two ends
      * (for the same reason, the other way round). */
     /* BEGIN SOLUTION */
@@ -261,25 +316,20 @@ int main(int argc, char *argv[])
         die("close");
     /* END SOLUTION */
 
-    ask(&ch, requests, count);
-    free(generated);
+    bool ok = ask(&ch, o.requests, o.count) == 0;
+    free(o.generated);
+    if (ok)
+        printf("parent: no more requests, closing my ends\n");
 
-    /* TODO(03.10), continued: no more requests. Say so by closing the
-     * parent's ends (close_ends(ch.parent_out, ch.parent_in)): the child's
-     * recv_msg() then returns 0 and it ends. Only then wait for it. */
-    printf("parent: no more requests, closing my ends\n");
+    /* TODO(03.10), continued: no more requests - or a failure. Either way,
+     * close the parent's ends (close_ends(ch.parent_out, ch.parent_in)):
+     * the child's recv_msg() then returns 0 (or its send_msg() EPIPE) and
+     * it ends. Only then wait for it, on every path: a parent that exits
+     * at the first error leaves its child behind. */
     /* BEGIN SOLUTION */
     if (close_ends(ch.parent_out, ch.parent_in) == -1)
         die("close");
     /* END SOLUTION */
-    int status;
-    if (waitpid(child, &status, 0) == -1)
-        die("waitpid");
-    if (WIFEXITED(status)) {
-        printf("parent: child exited with status %d\n", WEXITSTATUS(status));
-        return WEXITSTATUS(status) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-    }
-    if (WIFSIGNALED(status))
-        printf("parent: child was killed by signal %d\n", WTERMSIG(status));
-    return EXIT_FAILURE;
+    bool child_ok = reap(child);
+    return ok && child_ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }

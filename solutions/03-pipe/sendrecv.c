@@ -22,10 +22,12 @@
  *                       closes its end while the sender is still sending
  *          -w piece     the sender writes each frame in pieces of this many
  *                       bytes, pausing 1 ms between them (1..65536)
+ *          -h, --help   print the usage line and exit
  *
  * Observe: both ends print a checksum of each message, so a 1 MiB message
  *          can be seen to arrive intact. With -q, the sender is told that
  *          the reader is gone (EPIPE) instead of being killed by SIGPIPE.
+ *          Exit status 0 only if the receiver exited with status 0.
  * Try:     sendrecv -n 2 -s 1048576; sendrecv -w 3 hello END world;
  *          sendrecv -n 50 -s 65536 -q 2
  */
@@ -43,6 +45,7 @@
 #include "args.h"
 #include "errors.h"
 #include "frame.h"
+#include "status.h"
 #include "timing.h"
 
 #define USAGE                                                                  \
@@ -222,7 +225,9 @@ static struct plan parse_args(int argc, char *argv[])
     bool generated = false;
     long size = 1000;
     int opt;
-    while ((opt = getopt(argc, argv, "n:s:d:q:w:")) != -1) {
+    if (args_help_requested(argc, argv))
+        args_help(USAGE);
+    while ((opt = getopt(argc, argv, "hn:s:d:q:w:")) != -1) {
         switch (opt) {
         case 'n':
             p.count = arg_long(optarg, 1, MAX_COUNT, "count", USAGE);
@@ -241,6 +246,8 @@ static struct plan parse_args(int argc, char *argv[])
         case 'w':
             p.piece = (size_t)arg_long(optarg, 1, 65536, "piece", USAGE);
             break;
+        case 'h':
+            args_help(USAGE);
         default:
             die_bad_option(USAGE);
         }
@@ -262,22 +269,14 @@ static struct plan parse_args(int argc, char *argv[])
     return p;
 }
 
-int main(int argc, char *argv[])
+/* Make the pipe and fork the receiver. Returns the child's pid; the
+ * parent's end of the pipe (the write end) goes to *write_end. */
+static pid_t start_receiver(const struct plan *p, int *write_end)
 {
-    errors_set_progname(argv[0]);
-    struct plan p = parse_args(argc, argv);
-    /* Two processes print to one stdout: a line at a time, so that their
-     * lines interleave whole, and nothing is left in a buffer at fork. */
-    if (setvbuf(stdout, NULL, _IOLBF, 0) != 0)
-        die("setvbuf");
-    printf("sender: %ld messages to send through a pipe\n", p.count);
-    if (fflush(stdout) == EOF)
-        die("fflush");
-
     /* TODO(03.5): Make the pipe (fds[0] is the read end, fds[1] the write
      * end) and fork the receiver. In the child: close the write end - or
      * the child itself would keep the pipe open for writing, and never see
-     * end of file - then receiver(fds[0], &p), close the read end, flush
+     * end of file - then receiver(fds[0], p), close the read end, flush
      * stdout, _exit(0). In the parent: close the read end - or a reader
      * would always exist, and a writer to a reader that quit would wait
      * forever instead of getting EPIPE.
@@ -292,7 +291,7 @@ int main(int argc, char *argv[])
     if (child == 0) {
         if (close(fds[1]) == -1)
             die_child("close");
-        receiver(fds[0], &p);
+        receiver(fds[0], p);
         if (close(fds[0]) == -1)
             die_child("close");
         if (fflush(stdout) == EOF)
@@ -304,18 +303,37 @@ int main(int argc, char *argv[])
     /* END SOLUTION */
     /* STARTER
     (void)receiver;
+    (void)p;
     STARTER */
+    *write_end = fds[1];
+    return child;
+}
 
-    sender(fds[1], &p);
-
+/* Wait for the receiver and say how it ended: a receiver killed by a
+ * signal is not "status 0". Returns true if it exited with status 0. */
+static bool reap_receiver(pid_t child)
+{
     int status;
     if (waitpid(child, &status, 0) == -1)
         die("waitpid");
-    if (WIFEXITED(status)) {
-        printf("sender: receiver exited with status %d\n", WEXITSTATUS(status));
-        return WEXITSTATUS(status) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-    }
-    if (WIFSIGNALED(status))
-        printf("sender: receiver was killed by signal %d\n", WTERMSIG(status));
-    return EXIT_FAILURE;
+    char how[64];
+    printf("sender: receiver %s\n", status_describe(status, how, sizeof how));
+    return status_ok(status);
+}
+
+int main(int argc, char *argv[])
+{
+    errors_set_progname(argv[0]);
+    struct plan p = parse_args(argc, argv);
+    /* Two processes print to one stdout: a line at a time, so that their
+     * lines interleave whole, and nothing is left in a buffer at fork. */
+    if (setvbuf(stdout, NULL, _IOLBF, 0) != 0)
+        die("setvbuf");
+    printf("sender: %ld messages to send through a pipe\n", p.count);
+    if (fflush(stdout) == EOF)
+        die("fflush");
+    int write_end;
+    pid_t child = start_receiver(&p, &write_end);
+    sender(write_end, &p);
+    return reap_receiver(child) ? EXIT_SUCCESS : EXIT_FAILURE;
 }
