@@ -16,6 +16,14 @@ if ! pkg-config --exists criterion 2>/dev/null && [ ! -f /usr/include/criterion/
 fi
 command -v gnuplot >/dev/null 2>&1 || missing+=(gnuplot-nox)
 command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
+# `deps.sh notebooks`: Jupyter, to run the labs' notebooks (make notebook).
+if [ "${1:-}" = notebooks ]; then
+    # Debian's python (jupyter runs on it), not another one first on PATH
+    /usr/bin/python3 -c 'import nbclient, nbformat, ipykernel' 2>/dev/null ||
+        missing+=(python3-nbclient python3-nbformat python3-ipykernel python3-nbconvert)
+    command -v jupyter-nbconvert >/dev/null 2>&1 || missing+=(jupyter-nbconvert)
+    command -v jupyter-notebook >/dev/null 2>&1 || missing+=(jupyter-notebook)
+fi
 # `deps.sh lint`: also the formatter and the linter (make lint, CI).
 if [ "${1:-}" = lint ]; then
     command -v clang-format >/dev/null 2>&1 || missing+=(clang-format)
