@@ -515,6 +515,59 @@ Test(lab07_pool, create_destroy_cycles_leave_no_descriptor_and_no_child)
     free(d);
 }
 
+Test(lab07_pool, process_pool_survives_short_pipe_reads_and_a_failed_fork)
+{
+    /* Every read() of a pipe returns 1..7 bytes: the worker and the parent
+     * must loop until a whole message is in. */
+    static const char *const short_io[] = {"KIT_SHORT_IO=1", NULL};
+    struct run_opts opts = {.timeout = 20, .perturb = true, .env = short_io};
+    struct drv *d = DRV(&opts,
+                        "Hint: TODO(07.2): read a whole task message with "
+                        "io_read_all(), which loops over short reads; one "
+                        "read() may return a few bytes of it.",
+                        "-m", "reuse", "-w", "3", "-n", "12");
+    for (int map = 0; map < 3; map++) {
+        expect_results_in_order(d, map, 12, -1);
+        expect_each_ran_once(d, map, 12, -1);
+    }
+    expect_reaped(d);
+    free(d);
+    /* The 3rd fork fails: pool_create must fail, leaving no worker. */
+    static const char *const fail_fork[] = {"KIT_FAIL_FORK_AT=3", NULL};
+    struct run_opts fo = {.timeout = 10, .perturb = true, .env = fail_fork};
+    struct run_result *r = RUN_WITH(&fo, "pooldrv", "-m", "order", "-w", "4");
+    cr_assert(r->exit_code == 1 && strstr(r->err, "pool_create") != NULL,
+              "With the 3rd fork() failing (EAGAIN), pool_create must return "
+              "NULL and the driver exit 1 with 'pool_create: ...'; it %s. "
+              "stderr:\n%s\nHint: TODO(07.1): return -1 when fork fails; "
+              "pool_create then destroys the workers already started.",
+              run_how_ended(r), r->err);
+    run_free(r);
+}
+
+Test(lab07_pool, process_pool_is_clean_under_asan_and_waits_without_spinning)
+{
+    struct run_opts opts = {.sanitizer = RUN_ASAN,
+                            .timeout = 10,
+                            .hint = "Hint: every job is freed once it has "
+                                    "been waited for (pool_wait) or at "
+                                    "pool_destroy."};
+    struct drv *d =
+        DRV(&opts, DRV_HINT, "-m", "cycles", "-w", "2", "-n", "4", "-k", "2");
+    expect_results_in_order(d, 1, 4, -1);
+    free(d);
+    /* Tasks 0 and 2 sleep 0.3 s: main has nothing to do but wait. */
+    struct run_result *r = RUN("pooldrv", "-m", "uneven", "-w", "2", "-n", "8");
+    run_expect_success(r, DRV_HINT);
+    cr_assert_lt(r->cpu_seconds, 0.5 * r->elapsed,
+                 "`%s` used %.3f s of CPU in %.3f s: a pool waiting for its "
+                 "workers must block in poll(), not spin (expected well "
+                 "under half the wall time).\nHint: pool_step() calls "
+                 "poll() with timeout -1.",
+                 r->desc, r->cpu_seconds, r->elapsed);
+    run_free(r);
+}
+
 /* ---- the thread pool --------------------------------------------------- */
 
 static const char *const THREAD_HINT =
@@ -588,6 +641,47 @@ Test(lab07_tpool, thread_pool_cycles_join_every_thread)
     for (int map = 0; map < 4; map++)
         expect_results_in_order(d, map, 4, -1);
     free(d);
+}
+
+Test(lab07_tpool, thread_pool_has_no_data_race_under_tsan)
+{
+    struct run_opts opts = {
+        .sanitizer = RUN_TSAN,
+        .timeout = 10,
+        .hint = "Hint: every access to the job list, a job's counters and "
+                "its results, and to closing, is made with pool->lock held "
+                "(TODO 07.7: the wait; TODO 07.8: set closing under the "
+                "lock)."};
+    struct drv *d =
+        DRV(&opts, THREAD_HINT, "-T", "-m", "reuse", "-w", "3", "-n", "12");
+    for (int map = 0; map < 3; map++)
+        expect_results_in_order(d, map, 12, -1);
+    free(d);
+    d = DRV(&opts, THREAD_HINT, "-T", "-m", "drop", "-w", "2", "-n", "8");
+    expect_results_in_order(d, 0, 8, -1);
+    free(d);
+}
+
+Test(lab07_tpool, thread_pool_is_clean_under_asan_and_waits_without_spinning)
+{
+    struct run_opts opts = {
+        .sanitizer = RUN_ASAN,
+        .timeout = 10,
+        .hint = "Hint: tpool_destroy joins every thread (TODO 07.8) before "
+                "it frees the pool they use; every job is freed."};
+    struct drv *d = DRV(&opts, THREAD_HINT, "-T", "-m", "cycles", "-w", "3",
+                        "-n", "4", "-k", "3");
+    expect_results_in_order(d, 2, 4, -1);
+    free(d);
+    struct run_result *r =
+        RUN("pooldrv", "-T", "-m", "uneven", "-w", "2", "-n", "8");
+    run_expect_success(r, THREAD_HINT);
+    cr_assert_lt(r->cpu_seconds, 0.5 * r->elapsed,
+                 "`%s` used %.3f s of CPU in %.3f s: while its tasks sleep, "
+                 "a thread pool must block (pthread_cond_wait), not spin "
+                 "(expected well under half the wall time).\n%s",
+                 r->desc, r->cpu_seconds, r->elapsed, THREAD_HINT);
+    run_free(r);
 }
 
 /* ---- the programs ------------------------------------------------------ */
