@@ -3,22 +3,23 @@
  * tpool.c with -T) on tasks that tell on themselves, and prints what
  * happened in lines the tests parse.
  *
- * Usage: pooldrv -m mode [-w workers] [-n tasks] [-c crash] [-e exit] [-S]
- *        [-T] [-k cycles]
+ * Usage: pooldrv -m mode [-w workers] [-n tasks] [-c crash] [-e exit]
+ *        [-k cycles] [-s ms] [-S] [-T]
  *   modes: order  one map; task i sleeps (n - i) ms, so later tasks finish
  *                 first; value 3i + 1
  *          reuse  three maps on one pool
- *          uneven the even tasks of the first half sleep 0.3 s, the rest
- *                 none (n = 8: tasks 0 and 2); block and round-robin
- *                 static hand-out both give both slow tasks to worker 0
+ *          uneven the even tasks of the first half sleep 0.3 s (-s ms),
+ *                 the rest none (n = 8: tasks 0 and 2); block and
+ *                 round-robin static hand-out both give both slow tasks
+ *                 to worker 0
  *          crash  task c raises SIGSEGV, task e calls _exit(7); then a
  *                 second map on the same pool
  *          async  three jobs submitted, waited for in reverse order
  *          idle   map 0; then the driver kills one idle worker (SIGKILL)
  *                 and waits until it is dead (not reaping it); then map 1
  *                 and map 2 on the same pool
- *          drop   map 0 (quick tasks); then map 1, of tasks that sleep 0.2 s
- *                 each, is submitted and the pool destroyed at once,
+ *          drop   map 0 (quick tasks); then map 1, of tasks that sleep
+ *                 0.2 s each, is submitted and the pool destroyed at once,
  *                 without waiting for it
  *          cycles k times: create, map, destroy; prints the open
  *                 descriptors before the first and after each cycle
@@ -53,7 +54,7 @@
 
 #define USAGE                                                                  \
     "-m order|reuse|uneven|crash|async|idle|drop|cycles [-w n] [-n n] "        \
-    "[-c i] [-e i] [-k cycles] [-S] [-T]"
+    "[-c i] [-e i] [-k cycles] [-s ms] [-S] [-T]"
 #define MAX_TASKS 256
 
 struct options {
@@ -66,6 +67,7 @@ struct options {
 static struct options opt = {
     .mode = "", .workers = 4, .cycles = 3, .ntasks = 12};
 static int64_t crash_at = -1, exit_at = -1;
+static double slow_seconds = 0.3; /* seconds, uneven mode's slow tasks */
 static atomic_int thread_ids;
 static _Thread_local int my_thread;
 
@@ -81,7 +83,7 @@ static double task_sleep(int64_t map, int64_t i)
     if (mode_is("order"))
         return 0.002 * (double)(n - i);
     if (mode_is("uneven") && i < n / 2 && i % 2 == 0)
-        return 0.3;
+        return slow_seconds;
     if (mode_is("async") && map == 0)
         return 0.15;
     if (mode_is("drop") && map == 1)
@@ -293,7 +295,7 @@ static void parse_args(int argc, char *argv[])
     if (args_help_requested(argc, argv))
         args_help(USAGE);
     int c;
-    while ((c = getopt(argc, argv, "hm:w:n:c:e:k:ST")) != -1) {
+    while ((c = getopt(argc, argv, "hm:w:n:c:e:k:s:ST")) != -1) {
         if (c == 'm')
             opt.mode = optarg;
         else if (c == 'w')
@@ -305,6 +307,9 @@ static void parse_args(int argc, char *argv[])
             crash_at = arg_long(optarg, 0, MAX_TASKS, "crash", USAGE);
         else if (c == 'e')
             exit_at = arg_long(optarg, 0, MAX_TASKS, "exit", USAGE);
+        else if (c == 's')
+            slow_seconds =
+                (double)arg_long(optarg, 1, 5000, "slow ms", USAGE) / 1000;
         else if (c == 'k')
             opt.cycles = (int)arg_long(optarg, 1, 100, "cycles", USAGE);
         else if (c == 'S')
