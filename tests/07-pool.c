@@ -17,7 +17,7 @@
 #include "run.h"
 
 #define LAB "07-pool"
-#define MAPS 3
+#define MAPS 4
 #define TASKS 256
 #define RANS 1024
 
@@ -35,7 +35,12 @@ struct drv {
     } ran[RANS];
     char status[MAPS][TASKS][12]; /* "" if no result line */
     long long value[MAPS][TASKS];
-    bool reaped_all, reaped_line;
+    bool reaped_all, reaped_line; /* every "reaped:" line said all */
+    int nreaped;                  /* "reaped:" lines */
+    int threads_max;              /* the most "threads: n" said */
+    long killed;                  /* idle: the worker the driver killed */
+    int nfds;                     /* "fds <label>:" lines, in order */
+    char fds[8][512];             /* each line after the colon */
     double elapsed;
 };
 
@@ -84,8 +89,19 @@ static struct drv *drv_run(const struct run_opts *opts, const char *hint,
             d->main_pid = pid;
         } else if (sscanf(*l, "elapsed %lf", &d->elapsed) == 1) {
         } else if (strncmp(*l, "reaped: ", 8) == 0) {
+            d->reaped_all = (d->nreaped == 0 || d->reaped_all) &&
+                            strcmp(*l, "reaped: all") == 0;
             d->reaped_line = true;
-            d->reaped_all = strcmp(*l, "reaped: all") == 0;
+            d->nreaped++;
+        } else if (sscanf(*l, "threads: %d", &thread) == 1) {
+            if (thread > d->threads_max)
+                d->threads_max = thread;
+        } else if (sscanf(*l, "killed %ld", &pid) == 1) {
+            d->killed = pid;
+        } else if (strncmp(*l, "fds ", 4) == 0 && strchr(*l, ':') != NULL &&
+                   d->nfds < 8) {
+            snprintf(d->fds[d->nfds++], sizeof d->fds[0], "%s",
+                     strchr(*l, ':') + 1);
         }
     }
     run_free_lines(lines);
@@ -321,6 +337,241 @@ Test(lab07_pool, destroy_reaps_every_worker)
     free(d);
 }
 
+/* How many times tasks of map ran. */
+static int runs_of_map(const struct drv *d, int map)
+{
+    int n = 0;
+    for (int k = 0; k < d->nran; k++)
+        n += d->ran[k].map == map;
+    return n;
+}
+
+Test(lab07_pool, a_worker_killed_while_idle_is_noticed_at_the_next_hand_out)
+{
+    const char *hint =
+        "Hint: a worker can die while it waits for work. The parent's next "
+        "write into its task pipe then raises SIGPIPE, which ends the whole "
+        "program (status 141) unless the pool ignores SIGPIPE (TODO 07.5, "
+        "in pool_create). Ignored, the write fails with EPIPE, and the "
+        "end-of-file on the dead worker's result pipe reports the task it "
+        "was given as crashed and replaces the worker (TODO 07.5, "
+        "worker_ended).";
+    struct drv *d = DRV(NULL, hint, "-m", "idle", "-w", "2", "-n", "6");
+    cr_assert_gt(d->killed, 0,
+                 "The driver found no worker process to kill after the "
+                 "first map.\n%s",
+                 DRV_HINT);
+    expect_results_in_order(d, 0, 6, -1);
+    int crashed = 0;
+    for (int i = 0; i < 6; i++) {
+        if (strcmp(d->status[1][i], "crashed") != 0)
+            continue;
+        crashed++;
+        cr_assert(d->value[1][i] == SIGKILL && times_ran(d, 1, i) == 0,
+                  "Map 1, task %d is reported crashed with signal %lld after "
+                  "running %d times; the only task that may crash there is "
+                  "the one handed to the worker killed (signal %d, SIGKILL) "
+                  "while idle, which never ran it.\nHint: TODO(07.5): "
+                  "decode the status waitpid gives (WIFSIGNALED/WTERMSIG).",
+                  i, d->value[1][i], times_ran(d, 1, i), SIGKILL);
+    }
+    cr_assert_leq(crashed, 1,
+                  "%d tasks of map 1 were reported crashed; at most one (the "
+                  "one handed to the dead worker) may be.\n%s",
+                  crashed, hint);
+    for (int i = 0; i < 6; i++)
+        if (strcmp(d->status[1][i], "crashed") != 0) {
+            cr_assert_str_eq(d->status[1][i], "done",
+                             "Map 1, task %d: expected done (or crashed, for "
+                             "the dead worker's task), saw '%s'.\n%s",
+                             i, d->status[1][i], hint);
+            cr_assert_eq(d->value[1][i], 3LL * i + 1001,
+                         "Map 1, task %d: expected %lld, saw %lld.", i,
+                         3LL * i + 1001, d->value[1][i]);
+            cr_assert_eq(times_ran(d, 1, i), 1,
+                         "Map 1, task %d ran %d times: expected once.", i,
+                         times_ran(d, 1, i));
+        }
+    expect_results_in_order(d, 2, 6, -1);
+    expect_each_ran_once(d, 2, 6, -1);
+    for (int k = 0; k < d->nran; k++)
+        cr_assert(d->ran[k].map == 0 || d->ran[k].pid != d->killed,
+                  "Task %d of map %d ran in pid %ld, the worker killed "
+                  "before that map.",
+                  d->ran[k].i, d->ran[k].map, d->killed);
+    expect_reaped(d);
+    free(d);
+}
+
+Test(lab07_pool, a_worker_that_exits_or_is_killed_is_reported_as_it_ended)
+{
+    struct run_opts opts = {.timeout = 10,
+                            .allow_sanitizer = run_sanitizer() != NULL};
+    const char *hint =
+        "Hint: TODO(07.5): decode the status waitpid() gives: WIFSIGNALED "
+        "then WTERMSIG for a worker killed by a signal, 0 for one that "
+        "exited. Report what happened, not what you expect to happen.";
+    struct drv *d = DRV(&opts, hint, "-m", "crash", "-w", "2", "-n", "8", "-c",
+                        "2", "-e", "5");
+    cr_assert_str_eq(d->status[0][5], "crashed",
+                     "Task 5 ended its worker with _exit(7); expected its "
+                     "result to say crashed, saw '%s'.\n%s",
+                     d->status[0][5], hint);
+    cr_assert_eq(d->value[0][5], 0,
+                 "Task 5's worker exited (status 7), killed by no signal: "
+                 "expected signal 0, saw %lld.\n%s",
+                 d->value[0][5], hint);
+    cr_assert_str_eq(d->status[0][2], "crashed",
+                     "Task 2 raised SIGSEGV: expected crashed, saw '%s'.\n%s",
+                     d->status[0][2], hint);
+    if (run_sanitizer() == NULL)
+        cr_assert_eq(d->value[0][2], SIGSEGV,
+                     "Task 2 raised SIGSEGV (%d): saw signal %lld.\n%s",
+                     SIGSEGV, d->value[0][2], hint);
+    for (int i = 0; i < 8; i++)
+        if (i != 2 && i != 5)
+            cr_assert_eq(d->value[0][i], 3LL * i + 1,
+                         "Map 0, task %d: expected %lld, saw %s %lld.", i,
+                         3LL * i + 1, d->status[0][i], d->value[0][i]);
+    expect_results_in_order(d, 1, 8, -1);
+    expect_reaped(d);
+    free(d);
+}
+
+static const char *const DROP_HINT =
+    "pool.h and tpool.h say it the same way: at destroy, a task a worker "
+    "already has (at most one per worker) is finished, and tasks not yet "
+    "handed out are dropped, never run.";
+
+/* Map 1 (8 tasks of 0.2 s) was submitted and the pool destroyed at once:
+ * at most one task per worker may have run. */
+static void expect_queued_tasks_dropped(const struct drv *d, int workers,
+                                        const char *hint)
+{
+    expect_results_in_order(d, 0, 8, -1);
+    int ran = runs_of_map(d, 1);
+    cr_assert_leq(ran, workers,
+                  "%d tasks of the map submitted just before destroy ran on "
+                  "a pool of %d workers: expected at most %d (the ones "
+                  "already started). %s\n%s",
+                  ran, workers, workers, DROP_HINT, hint);
+}
+
+Test(lab07_pool, destroy_drops_tasks_not_handed_out)
+{
+    struct drv *d = DRV(NULL, DRV_HINT, "-m", "drop", "-w", "2", "-n", "8");
+    expect_queued_tasks_dropped(
+        d, 2,
+        "Hint: TODO(07.6): pool_destroy closes the task pipes; it "
+        "hands out nothing more.");
+    expect_reaped(d);
+    free(d);
+}
+
+/* The "fds" lines of a cycles run: every one lists the same descriptor
+ * numbers as the first (taken before any pool). */
+static void expect_same_fds(const struct drv *d, int lines, const char *hint)
+{
+    cr_assert_eq(d->nfds, lines,
+                 "Expected %d 'fds' lines from the driver, saw %d.", lines,
+                 d->nfds);
+    for (int k = 1; k < d->nfds; k++) {
+        int before[64], after[64], nb = 0, na = 0;
+        char copy[2][512];
+        snprintf(copy[0], sizeof copy[0], "%s", d->fds[0]);
+        snprintf(copy[1], sizeof copy[1], "%s", d->fds[k]);
+        for (char *t = strtok(copy[0], " "); t != NULL && nb < 64;
+             t = strtok(NULL, " "))
+            nb += sscanf(t, "%d=", &before[nb]) == 1;
+        for (char *t = strtok(copy[1], " "); t != NULL && na < 64;
+             t = strtok(NULL, " "))
+            na += sscanf(t, "%d=", &after[na]) == 1;
+        bool same = na == nb;
+        for (int i = 0; same && i < na; i++)
+            same = after[i] == before[i];
+        cr_assert(same,
+                  "Open descriptors of the program before any pool:\n  %s\n"
+                  "after %d create/map/destroy cycles:\n  %s\nA destroyed "
+                  "pool must leave no descriptor open.\n%s",
+                  d->fds[0], k, d->fds[k], hint);
+    }
+}
+
+Test(lab07_pool, create_destroy_cycles_leave_no_descriptor_and_no_child)
+{
+    const char *hint = "Hint: TODO(07.6): close both pipe ends the parent "
+                       "keeps per worker (task_fd, result_fd) and waitpid "
+                       "each worker; TODO(07.1): the parent closes the ends "
+                       "the worker uses.";
+    struct drv *d =
+        DRV(NULL, hint, "-m", "cycles", "-w", "3", "-n", "4", "-k", "4");
+    expect_same_fds(d, 5, hint);
+    cr_assert(d->nreaped == 4 && d->reaped_all,
+              "After each of 4 pool_destroy calls, no child may be left "
+              "(waitpid(-1, WNOHANG) must say ECHILD).\n%s",
+              hint);
+    for (int map = 0; map < 4; map++)
+        expect_results_in_order(d, map, 4, -1);
+    free(d);
+}
+
+Test(lab07_pool, process_pool_survives_short_pipe_reads_and_a_failed_fork)
+{
+    /* Every read() of a pipe returns 1..7 bytes: the worker and the parent
+     * must loop until a whole message is in. */
+    static const char *const short_io[] = {"KIT_SHORT_IO=1", NULL};
+    struct run_opts opts = {.timeout = 20, .perturb = true, .env = short_io};
+    struct drv *d = DRV(&opts,
+                        "Hint: TODO(07.2): read a whole task message with "
+                        "io_read_all(), which loops over short reads; one "
+                        "read() may return a few bytes of it.",
+                        "-m", "reuse", "-w", "3", "-n", "12");
+    for (int map = 0; map < 3; map++) {
+        expect_results_in_order(d, map, 12, -1);
+        expect_each_ran_once(d, map, 12, -1);
+    }
+    expect_reaped(d);
+    free(d);
+    /* The 3rd fork fails: pool_create must fail, leaving no worker. */
+    static const char *const fail_fork[] = {"KIT_FAIL_FORK_AT=3", NULL};
+    struct run_opts fo = {.timeout = 10, .perturb = true, .env = fail_fork};
+    struct run_result *r = RUN_WITH(&fo, "pooldrv", "-m", "order", "-w", "4");
+    cr_assert(r->exit_code == 1 && strstr(r->err, "pool_create") != NULL,
+              "With the 3rd fork() failing (EAGAIN), pool_create must return "
+              "NULL and the driver exit 1 with 'pool_create: ...'; it %s. "
+              "stderr:\n%s\nHint: TODO(07.1): return -1 when fork fails; "
+              "pool_create then destroys the workers already started.",
+              run_how_ended(r), r->err);
+    run_free(r);
+}
+
+Test(lab07_pool, process_pool_is_clean_under_asan_and_waits_without_spinning)
+{
+    struct run_opts opts = {.sanitizer = RUN_ASAN,
+                            .timeout = 10,
+                            .hint = "Hint: every job is freed once it has "
+                                    "been waited for (pool_wait) or at "
+                                    "pool_destroy."};
+    struct drv *d =
+        DRV(&opts, DRV_HINT, "-m", "cycles", "-w", "2", "-n", "4", "-k", "2");
+    expect_results_in_order(d, 1, 4, -1);
+    free(d);
+    /* Tasks 0 and 2 sleep 1 s: main has nothing to do but wait. A process
+     * that blocks uses a few hundredths of a second of CPU in all; one that
+     * spins, all the CPU it can get (even on a busy machine, more than a
+     * tenth of a core). */
+    struct run_result *r =
+        RUN("pooldrv", "-m", "uneven", "-w", "2", "-n", "8", "-s", "1000");
+    run_expect_success(r, DRV_HINT);
+    cr_assert_lt(r->cpu_seconds, 0.1 * r->elapsed,
+                 "`%s` used %.3f s of CPU in %.3f s: a pool waiting for its "
+                 "workers must block in poll(), not spin (expected well "
+                 "under half the wall time).\nHint: pool_step() calls "
+                 "poll() with timeout -1.",
+                 r->desc, r->cpu_seconds, r->elapsed);
+    run_free(r);
+}
+
 /* ---- the thread pool --------------------------------------------------- */
 
 static const char *const THREAD_HINT =
@@ -366,7 +617,88 @@ Test(lab07_tpool, thread_pool_spreads_uneven_tasks_and_runs_async_jobs)
     free(d);
 }
 
+Test(lab07_tpool, thread_pool_destroy_drops_queued_tasks_like_the_process_pool)
+{
+    struct drv *d =
+        DRV(NULL, THREAD_HINT, "-T", "-m", "drop", "-w", "2", "-n", "8");
+    expect_queued_tasks_dropped(
+        d, 2,
+        "Hint: TODO(07.7): look at pool->closing BEFORE taking a task: "
+        "a thread that takes the next task first runs the whole queue "
+        "at shutdown.");
+    cr_assert_eq(d->threads_max, 1,
+                 "After tpool_destroy the process still had %d threads: "
+                 "every worker thread must have ended and been joined.\n%s",
+                 d->threads_max, THREAD_HINT);
+    free(d);
+}
+
+Test(lab07_tpool, thread_pool_cycles_join_every_thread)
+{
+    struct drv *d = DRV(NULL, THREAD_HINT, "-T", "-m", "cycles", "-w", "3",
+                        "-n", "4", "-k", "4");
+    cr_assert_eq(d->threads_max, 1,
+                 "After a tpool_destroy the process still had %d threads: "
+                 "destroy must wake every worker and join it.\n%s",
+                 d->threads_max, THREAD_HINT);
+    expect_same_fds(d, 5, THREAD_HINT);
+    for (int map = 0; map < 4; map++)
+        expect_results_in_order(d, map, 4, -1);
+    free(d);
+}
+
+Test(lab07_tpool, thread_pool_has_no_data_race_under_tsan)
+{
+    struct run_opts opts = {
+        .sanitizer = RUN_TSAN,
+        .timeout = 10,
+        .hint = "Hint: every access to the job list, a job's counters and "
+                "its results, and to closing, is made with pool->lock held "
+                "(TODO 07.7: the wait; TODO 07.8: set closing under the "
+                "lock)."};
+    struct drv *d =
+        DRV(&opts, THREAD_HINT, "-T", "-m", "reuse", "-w", "3", "-n", "12");
+    for (int map = 0; map < 3; map++)
+        expect_results_in_order(d, map, 12, -1);
+    free(d);
+    d = DRV(&opts, THREAD_HINT, "-T", "-m", "drop", "-w", "2", "-n", "8");
+    expect_results_in_order(d, 0, 8, -1);
+    free(d);
+}
+
+Test(lab07_tpool, thread_pool_is_clean_under_asan_and_waits_without_spinning)
+{
+    struct run_opts opts = {
+        .sanitizer = RUN_ASAN,
+        .timeout = 10,
+        .hint = "Hint: tpool_destroy joins every thread (TODO 07.8) before "
+                "it frees the pool they use; every job is freed."};
+    struct drv *d = DRV(&opts, THREAD_HINT, "-T", "-m", "cycles", "-w", "3",
+                        "-n", "4", "-k", "3");
+    expect_results_in_order(d, 2, 4, -1);
+    free(d);
+    struct run_result *r = RUN("pooldrv", "-T", "-m", "uneven", "-w", "2", "-n",
+                               "8", "-s", "1000");
+    run_expect_success(r, THREAD_HINT);
+    cr_assert_lt(r->cpu_seconds, 0.1 * r->elapsed,
+                 "`%s` used %.3f s of CPU in %.3f s: while its tasks sleep, "
+                 "a thread pool must block (pthread_cond_wait), not spin "
+                 "(expected well under a tenth of the wall time).\n%s",
+                 r->desc, r->cpu_seconds, r->elapsed, THREAD_HINT);
+    run_free(r);
+}
+
 /* ---- the programs ------------------------------------------------------ */
+
+/* -h and --help: the usage line on stdout, status 0. */
+static void expect_help(struct run_result *r)
+{
+    cr_assert(r->exit_code == 0 && strncmp(r->out, "usage: ", 7) == 0,
+              "`%s` should print its usage line on stdout and exit 0 "
+              "(asking for help is not an error); it %s, stdout:\n%s",
+              r->desc, run_how_ended(r), r->out);
+    run_free(r);
+}
 
 static void expect_refused(struct run_result *r)
 {
@@ -386,6 +718,8 @@ Test(lab07_programs, poolmap_shows_the_lecture_example)
     expect_refused(RUN("poolmap", "-n", "six"));
     expect_refused(RUN("poolmap", "-T", "-c", "3"));
     expect_refused(RUN("poolmap", "extra"));
+    expect_help(RUN("poolmap", "-h"));
+    expect_help(RUN("poolmap", "--help"));
 
     struct run_result *r = RUN("poolmap");
     cr_assert_eq(r->exit_code, 0, "`poolmap` %s. stderr:\n%s\n%s",
@@ -455,6 +789,8 @@ Test(lab07_programs, primesum_reports_static_and_dynamic_and_agrees)
     expect_refused(RUN("primesum", "-w", "0"));
     expect_refused(RUN("primesum", "-r", "0"));
     expect_refused(RUN("primesum", "-s", "x"));
+    expect_help(RUN("primesum", "-h"));
+    expect_help(RUN("primesum", "--help"));
     struct run_result *r =
         RUN("primesum", "-n", "20000", "-s", "500", "-r", "1", "-w", "2", "-v");
     cr_assert_eq(r->exit_code, 0, "`%s` %s. stderr:\n%s\n%s", r->desc,

@@ -21,9 +21,16 @@
  * worker closes the parent's ends of the other workers' pipes, which it
  * inherited (or an older worker would see end-of-file at shutdown only when
  * the younger one has exited, too).
+ * A worker can also die while idle (killed by someone, say). Nobody polls
+ * an idle worker, so the parent notices only when it writes the next task
+ * into the dead worker's pipe: a write to a pipe with no reader raises
+ * SIGPIPE, which would end the whole program (lab 03's lesson), so the
+ * pool ignores SIGPIPE and gets EPIPE instead. The task then counts as
+ * handed out; the end-of-file on the dead worker's result pipe reports it
+ * crashed and replaces the worker, as for any death.
  * Every message is small and fixed-size, and each pipe has one reader and
- * one writer; read_full()/write_full() still loop over short transfers and
- * EINTR, as any pipe code should.
+ * one writer; io_read_all()/io_write_all() (common/io.h) still loop over
+ * short transfers and EINTR, as any pipe code should.
  */
 #include "pool.h"
 
@@ -39,6 +46,8 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "io.h"
+#include "jobs.h"
 #include "timing.h"
 
 /* Parent -> worker: run fn on args; the answer carries index back. */
@@ -56,18 +65,6 @@ struct result_msg {
     double seconds;
 };
 
-struct pool_job {
-    pool_fn *fn;
-    size_t nargs, ntasks;
-    int64_t *args; /* ntasks * nargs, our own copy */
-    struct pool_result *results;
-    enum pool_schedule schedule;
-    size_t next;           /* dynamic: the first task not handed out yet */
-    size_t *next_in_block; /* static: per worker, its next task */
-    size_t finished;       /* tasks done or crashed */
-    struct pool_job *newer;
-};
-
 struct worker {
     pid_t pid;            /* -1: no process in this slot */
     int task_fd;          /* write end of its task pipe */
@@ -80,49 +77,8 @@ struct pool {
     int nworkers;
     enum pool_schedule schedule;
     struct worker workers[POOL_MAX_WORKERS];
-    struct pool_job *oldest, *newest; /* jobs not yet waited for, FIFO */
+    struct job_list jobs; /* jobs not yet waited for, oldest first */
 };
-
-/* Write all len bytes (looping over short writes and EINTR); 0 or -1. */
-static int write_full(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n == -1) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-/* Read exactly len bytes. Returns len, 0 at end-of-file before the first
- * byte, or -1 (errno EPROTO if the stream ended inside a message). */
-static ssize_t read_full(int fd, void *buf, size_t len)
-{
-    char *p = buf;
-    size_t got = 0;
-    while (got < len) {
-        ssize_t n = read(fd, p + got, len - got);
-        if (n == -1) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        if (n == 0) {
-            if (got == 0)
-                return 0;
-            errno = EPROTO;
-            return -1;
-        }
-        got += (size_t)n;
-    }
-    return (ssize_t)got;
-}
 
 /* Run one task in a worker and time it: the answer to send back. */
 static struct result_msg run_task(const struct task_msg *msg)
@@ -138,9 +94,10 @@ static struct result_msg run_task(const struct task_msg *msg)
 static _Noreturn void worker_main(int task_fd, int result_fd)
 {
     /* TODO(07.2): Loop: read one struct task_msg from task_fd with
-     * read_full(); on 0 (end-of-file: the pool is shutting down) leave the
-     * loop; on -1 die_child("read"). Run it with run_task(&msg) and write
-     * the struct result_msg it returns to result_fd with write_full()
+     * io_read_all(); on 0 (end-of-file: the pool is shutting down) leave
+     * the loop; on -1 die_child("read"); on fewer bytes than a message,
+     * die_child_msg(). Run it with run_task(&msg) and write the struct
+     * result_msg it returns to result_fd with io_write_all()
      * (die_child("write") on failure). After the loop, close
      * both fds and end with _exit(EXIT_SUCCESS): a worker must never return
      * into the parent's code.
@@ -148,7 +105,27 @@ static _Noreturn void worker_main(int task_fd, int result_fd)
      * is how the parent knows where the result belongs. */
     (void)task_fd;
     (void)result_fd;
+    (void)run_task;
     _exit(EXIT_SUCCESS);
+}
+
+/* Close both ends of a pipe on an error path, keeping errno. */
+static void close_pipe(const int fds[2])
+{
+    int saved = errno;
+    (void)close(fds[0]);
+    (void)close(fds[1]);
+    errno = saved;
+}
+
+/* In a new worker (slot k): close the parent's ends of every other live
+ * worker's pipes, which fork() copied into it. */
+static void close_other_workers(const struct pool *pool, int k)
+{
+    /* TODO(07.1) (continued): for every j != k whose pid is not -1, close
+     * pool->workers[j].task_fd and .result_fd (die_child on failure). */
+    (void)pool;
+    (void)k;
 }
 
 /* Start a worker process in slot k. Returns 0, or -1 with errno set. */
@@ -161,51 +138,21 @@ static int start_worker(struct pool *pool, int k)
     if (fflush(stdout) == EOF)
         return -1;
     /* TODO(07.1): Make two pipes (task and result), fork(), and in the
-     * child: close the ends it does not use (the task pipe's write end, the
-     * result pipe's read end) AND the parent's ends of every other live
-     * worker (pool->workers[j].task_fd and .result_fd for j != k with
-     * pid != -1), then call worker_main(task read end, result write end).
-     * In the parent: close the two ends the worker uses, and keep pid,
-     * task_fd (task write end) and result_fd (result read end) in *w.
-     * Return -1 on a failed pipe/fork/close (errno set).
+     * child: close_other_workers(pool, k), close the ends it does not use
+     * (the task pipe's write end, the result pipe's read end), then call
+     * worker_main(task read end, result write end). In the parent: close
+     * the two ends the worker uses, and keep pid, task_fd (task write end)
+     * and result_fd (result read end) in *w. Return -1 on a failed
+     * pipe/fork/close (errno set; close_pipe() tidies up on the way).
      * Hint: end-of-file comes only when every copy of the write end is
      * closed. A parent that keeps the result pipe's write end never sees a
      * worker die; a worker that keeps another worker's task-pipe write end
      * holds back that worker's end-of-file at shutdown. */
     (void)worker_main;
-    (void)run_task;
+    (void)close_pipe;
+    (void)close_other_workers;
     errno = ENOSYS;
     return -1;
-}
-
-/* Choose the next task for worker k among the jobs, oldest first.
- * Returns false if there is none for it. */
-static bool next_task(struct pool *pool, int k, struct pool_job **jobp,
-                      size_t *index)
-{
-    for (struct pool_job *job = pool->oldest; job != NULL; job = job->newer) {
-        if (job->schedule == POOL_STATIC) {
-            /* Worker k owns tasks [k * block, (k + 1) * block). */
-            size_t block = (job->ntasks + (size_t)pool->nworkers - 1) /
-                           (size_t)pool->nworkers;
-            size_t end = ((size_t)k + 1) * block;
-            if (end > job->ntasks)
-                end = job->ntasks;
-            if (job->next_in_block[k] < end) {
-                *jobp = job;
-                *index = job->next_in_block[k]++;
-                return true;
-            }
-            continue;
-        }
-        /* TODO(07.3): Dynamic hand-out: if this job still has a task that
-         * no worker got yet (job->next < job->ntasks), give that one to
-         * worker k - whoever asks first gets the next task in input order -
-         * and advance job->next. Set *jobp and *index and return true.
-         * Hint: this is all the load balancing there is: a worker asks again
-         * only when it has finished, so fast workers simply ask more often. */
-    }
-    return false;
 }
 
 /* If worker k is idle and some task is waiting for it, send it. 0 or -1. */
@@ -214,7 +161,7 @@ static int hand_out(struct pool *pool, int k)
     struct worker *w = &pool->workers[k];
     struct pool_job *job;
     size_t index;
-    if (w->job != NULL || !next_task(pool, k, &job, &index))
+    if (w->job != NULL || !jobs_next_task(&pool->jobs, k, &job, &index))
         return 0;
     struct task_msg msg;
     memset(&msg, 0, sizeof msg); /* no uninitialised padding in the pipe */
@@ -223,7 +170,9 @@ static int hand_out(struct pool *pool, int k)
     msg.nargs = job->nargs;
     memcpy(msg.args, &job->args[index * job->nargs],
            job->nargs * sizeof msg.args[0]);
-    if (write_full(w->task_fd, &msg, sizeof msg) == -1)
+    /* EPIPE: worker k died while idle. The task stays its own: the
+     * end-of-file on its result pipe (pool_step) reports it crashed. */
+    if (io_write_all(w->task_fd, &msg, sizeof msg) == -1 && errno != EPIPE)
         return -1;
     w->job = job;
     w->task = index;
@@ -273,6 +222,27 @@ static int worker_ended(struct pool *pool, int k)
     return -1;
 }
 
+/* poll() said worker k's result pipe is readable: an answer, or
+ * end-of-file (the worker died). Deal with it, then give k its next task. */
+static int serve_worker(struct pool *pool, int k)
+{
+    struct worker *w = &pool->workers[k];
+    struct result_msg m;
+    ssize_t got = io_read_all(w->result_fd, &m, sizeof m);
+    if (got == -1)
+        return -1;
+    if (got == 0) {
+        if (worker_ended(pool, k) == -1)
+            return -1;
+    } else if ((size_t)got < sizeof m || w->job == NULL || m.index != w->task) {
+        errno = EPROTO; /* an answer to a question we never asked */
+        return -1;
+    } else {
+        store_result(pool, k, &m);
+    }
+    return hand_out(pool, k);
+}
+
 /* Wait for at least one worker to answer or die, and deal with it. */
 static int pool_step(struct pool *pool)
 {
@@ -283,26 +253,9 @@ static int pool_step(struct pool *pool)
     while ((poll(fds, (nfds_t)pool->nworkers, -1)) == -1)
         if (errno != EINTR)
             return -1;
-    for (int k = 0; k < pool->nworkers; k++) {
-        if (fds[k].revents == 0)
-            continue;
-        struct result_msg m;
-        ssize_t got = read_full(pool->workers[k].result_fd, &m, sizeof m);
-        if (got == -1)
+    for (int k = 0; k < pool->nworkers; k++)
+        if (fds[k].revents != 0 && serve_worker(pool, k) == -1)
             return -1;
-        if (got == 0) {
-            if (worker_ended(pool, k) == -1)
-                return -1;
-        } else if (pool->workers[k].job == NULL ||
-                   m.index != pool->workers[k].task) {
-            errno = EPROTO; /* an answer to a question we never asked */
-            return -1;
-        } else {
-            store_result(pool, k, &m);
-        }
-        if (hand_out(pool, k) == -1)
-            return -1;
-    }
     return 0;
 }
 
@@ -312,11 +265,18 @@ struct pool *pool_create(int nworkers)
         errno = EINVAL;
         return NULL;
     }
+    /* TODO(07.5) (continued): ignore SIGPIPE in this process with
+     * sigaction() (sa_handler = SIG_IGN; return NULL if it fails).
+     * Hint: a worker that died while idle still gets its next task written
+     * into its pipe; with SIGPIPE's default action, that write ends the
+     * whole program (exit status 141). Ignored, the write fails with EPIPE
+     * and hand_out() lets the end-of-file report the task. */
     struct pool *pool = calloc(1, sizeof *pool);
     if (pool == NULL)
         return NULL;
     pool->nworkers = nworkers;
     pool->schedule = POOL_DYNAMIC;
+    pool->jobs.nworkers = nworkers;
     for (int k = 0; k < POOL_MAX_WORKERS; k++)
         pool->workers[k] =
             (struct worker){.pid = -1, .task_fd = -1, .result_fd = -1};
@@ -341,67 +301,25 @@ void pool_set_schedule(struct pool *pool, enum pool_schedule schedule)
     pool->schedule = schedule;
 }
 
-static void free_job(struct pool_job *job)
-{
-    free(job->args);
-    free(job->results);
-    free(job->next_in_block);
-    free(job);
-}
-
 struct pool_job *pool_submit(struct pool *pool, pool_fn *fn,
                              const int64_t args[], size_t nargs, size_t ntasks)
 {
-    if (nargs < 1 || nargs > POOL_MAX_ARGS) {
-        errno = EINVAL;
-        return NULL;
-    }
-    struct pool_job *job = calloc(1, sizeof *job);
+    struct pool_job *job =
+        jobs_add(&pool->jobs, fn, args, nargs, ntasks, pool->schedule);
     if (job == NULL)
         return NULL;
-    job->fn = fn;
-    job->nargs = nargs;
-    job->ntasks = ntasks;
-    job->schedule = pool->schedule;
-    job->args = malloc((ntasks > 0 ? ntasks : 1) * nargs * sizeof *args);
-    job->results = calloc(ntasks > 0 ? ntasks : 1, sizeof *job->results);
-    job->next_in_block = calloc((size_t)pool->nworkers, sizeof(size_t));
-    if (job->args == NULL || job->results == NULL ||
-        job->next_in_block == NULL) {
-        free_job(job);
-        errno = ENOMEM;
-        return NULL;
-    }
-    if (ntasks > 0)
-        memcpy(job->args, args, ntasks * nargs * sizeof *args);
-    size_t block =
-        (ntasks + (size_t)pool->nworkers - 1) / (size_t)pool->nworkers;
-    for (int k = 0; k < pool->nworkers; k++)
-        job->next_in_block[k] = (size_t)k * block;
-    if (pool->newest != NULL)
-        pool->newest->newer = job;
-    else
-        pool->oldest = job;
-    pool->newest = job;
     if (hand_out_all(pool) == -1)
         return NULL; /* the job stays queued; pool_destroy frees it */
     return job;
 }
 
-/* Take job out of the FIFO. */
-static void unlink_job(struct pool *pool, struct pool_job *job)
+/* Is some worker running a task (so that an answer or a death will come)? */
+static bool any_busy(const struct pool *pool)
 {
-    struct pool_job **p = &pool->oldest;
-    struct pool_job *prev = NULL;
-    while (*p != NULL && *p != job) {
-        prev = *p;
-        p = &(*p)->newer;
-    }
-    if (*p == NULL)
-        return;
-    *p = job->newer;
-    if (pool->newest == job)
-        pool->newest = prev;
+    for (int k = 0; k < pool->nworkers; k++)
+        if (pool->workers[k].job != NULL)
+            return true;
+    return false;
 }
 
 int pool_wait(struct pool *pool, struct pool_job *job,
@@ -409,21 +327,15 @@ int pool_wait(struct pool *pool, struct pool_job *job,
 {
     if (hand_out_all(pool) == -1)
         return -1;
-    while (job->finished < job->ntasks) {
-        bool busy = false;
-        for (int k = 0; k < pool->nworkers; k++)
-            busy = busy || pool->workers[k].job != NULL;
-        if (!busy) {
+    while (!jobs_finished(job)) {
+        if (!any_busy(pool)) {
             errno = EDEADLK; /* tasks left, nobody working: a pool bug */
             return -1;
         }
         if (pool_step(pool) == -1)
             return -1;
     }
-    if (job->ntasks > 0)
-        memcpy(results, job->results, job->ntasks * sizeof *results);
-    unlink_job(pool, job);
-    free_job(job);
+    jobs_collect(&pool->jobs, job, results);
     return 0;
 }
 
@@ -442,25 +354,29 @@ int pool_starmap(struct pool *pool, pool_fn *fn, const int64_t args[],
     return pool_wait(pool, job, results);
 }
 
+/* Keep the first failure's errno in *first (0: none yet). */
+static void note_failure(int *first)
+{
+    if (*first == 0)
+        *first = errno;
+}
+
 int pool_destroy(struct pool *pool)
 {
-    int failed = 0, saved = 0;
+    int first = 0;
     /* TODO(07.6): Shut down: first close every live worker's task_fd (the
      * end-of-file tells it to exit), then reap each one with waitpid() and
-     * close its result_fd; set pid to -1. Record a failure in failed/saved
-     * (failed = 1, saved = errno) but carry on: release everything.
+     * close its result_fd; set pid to -1. On a failed call, note_failure(
+     * &first) and carry on: release everything.
      * Hint: close them all before waiting for any - a worker leaves its loop
      * only when it sees end-of-file, and waitpid before close waits for ever.
      * A worker you never wait for stays a zombie until the pool's process
      * ends. */
-    while (pool->oldest != NULL) {
-        struct pool_job *job = pool->oldest;
-        pool->oldest = job->newer;
-        free_job(job);
-    }
+    (void)note_failure;
+    jobs_free_all(&pool->jobs);
     free(pool);
-    if (failed) {
-        errno = saved;
+    if (first != 0) {
+        errno = first;
         return -1;
     }
     return 0;

@@ -18,7 +18,10 @@
  * its task's index, so results come back in input order. A worker that dies
  * while running a task (a segmentation fault, say) is noticed as end-of-file
  * on its result pipe: the task is reported as POOL_CRASHED and a new worker
- * takes the dead one's place.
+ * takes the dead one's place. A worker that dies while idle is noticed at
+ * the latest when it is handed its next task: that task is reported as
+ * POOL_CRASHED (with the signal that killed the worker) and a new worker
+ * takes over; SIGPIPE never ends the program (pool_create ignores it).
  *
  * The function travels through the pipe as an address. That works only
  * because every worker is a fork() of this very program, with the same code
@@ -32,42 +35,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define POOL_MAX_ARGS 4     /* arguments per task (starmap's tuple) */
-#define POOL_MAX_WORKERS 64 /* workers per pool */
+#include "pool_types.h" /* pool_fn, struct pool_result, struct pool_job... */
 
-/* What a task runs: args[0..nargs-1] in, one number out. */
-typedef int64_t pool_fn(const int64_t args[], size_t nargs);
-
-/* How a task ended. */
-enum pool_status {
-    POOL_PENDING = 0, /* not finished (yet) */
-    POOL_DONE,        /* ran to the end: value holds what fn returned */
-    POOL_CRASHED,     /* its worker died while running it */
-};
-
-/* How tasks are handed out. */
-enum pool_schedule {
-    POOL_DYNAMIC, /* the next task goes to whichever worker is free first */
-    POOL_STATIC,  /* worker k gets the k-th contiguous block of the tasks,
-                     decided in advance, whatever each task costs */
-};
-
-/* One task's outcome. */
-struct pool_result {
-    enum pool_status status;
-    int64_t value;  /* fn's return value, when status is POOL_DONE */
-    int signal;     /* POOL_CRASHED: the signal that ended the worker, or 0
-                       if it exited (its exit status is not kept) */
-    int worker;     /* which worker ran it: 0 .. nworkers - 1 */
-    double seconds; /* POOL_DONE: how long fn ran, in its worker */
-};
-
-struct pool;     /* the workers and the tasks waiting for them */
-struct pool_job; /* a handle on submitted tasks: Python's AsyncResult */
+struct pool; /* the workers and the tasks waiting for them */
 
 /* Start nworkers (1..POOL_MAX_WORKERS) worker processes. Flushes stdout
- * first, so that no worker inherits unwritten output. NULL on failure,
- * with errno set and no worker left running. */
+ * first, so that no worker inherits unwritten output, and sets SIGPIPE to
+ * be ignored in this process (a write to a dead worker's pipe then fails
+ * with EPIPE instead of killing the program). NULL on failure, with errno
+ * set and no worker left running. */
 struct pool *pool_create(int nworkers);
 
 /* The number of workers. */
@@ -98,8 +74,10 @@ int pool_starmap(struct pool *pool, pool_fn *fn, const int64_t args[],
                  size_t nargs, size_t n, struct pool_result results[]);
 
 /* Close the task pipes (end-of-file tells each worker to exit), reap every
- * worker, free everything. Tasks not yet waited for are dropped. Returns 0,
- * or -1 if a system call failed (everything is still released). */
+ * worker, free everything. A task a worker already has (at most one per
+ * worker) is finished first; tasks not yet handed out are dropped, never
+ * run, and results not yet waited for are lost - as with tpool_destroy().
+ * Returns 0, or -1 if a system call failed (everything is still released). */
 int pool_destroy(struct pool *pool);
 
 #endif

@@ -10,7 +10,7 @@
  * C:       pool_create / pool_map / pool_submit + pool_wait / pool_starmap /
  *          pool_destroy (pool.h); with -T the same over threads (tpool.h).
  *
- * Usage:   poolmap [-w workers] [-n count] [-c crash] [-T]
+ * Usage:   poolmap [-w workers] [-n count] [-c crash] [-T]   (-h: this usage)
  *          -w workers  pool size, 1..64 (default 4)
  *          -n count    cube 1..count (default 6)
  *          -c crash    cube(crash) dies of a segmentation fault (processes
@@ -74,18 +74,18 @@ struct any_pool {
     struct tpool *threads;
 };
 
-static void *submit(struct any_pool *p, pool_fn *fn, const int64_t args[],
-                    size_t nargs, size_t n)
+static struct pool_job *submit(struct any_pool *p, pool_fn *fn,
+                               const int64_t args[], size_t nargs, size_t n)
 {
-    void *job = p->procs != NULL
-                    ? (void *)pool_submit(p->procs, fn, args, nargs, n)
-                    : (void *)tpool_submit(p->threads, fn, args, nargs, n);
+    struct pool_job *job = p->procs != NULL
+                               ? pool_submit(p->procs, fn, args, nargs, n)
+                               : tpool_submit(p->threads, fn, args, nargs, n);
     if (job == NULL)
         die("pool_submit");
     return job;
 }
 
-static void wait_for(struct any_pool *p, void *job,
+static void wait_for(struct any_pool *p, struct pool_job *job,
                      struct pool_result results[])
 {
     if ((p->procs != NULL ? pool_wait(p->procs, job, results)
@@ -115,27 +115,33 @@ static void print_list(const char *label, const struct pool_result r[],
         die("fflush");
 }
 
-int main(int argc, char *argv[])
+/* What the command line asked for. */
+struct options {
+    int workers;
+    size_t count;
+    bool threads;
+};
+
+static struct options parse_args(int argc, char *argv[])
 {
-    errors_set_progname(argv[0]);
-    int workers = 4;
-    long count = 6;
-    bool threads = false;
+    struct options o = {.workers = 4, .count = 6, .threads = false};
+    if (args_help_requested(argc, argv))
+        args_help(USAGE);
     int opt;
-    while ((opt = getopt(argc, argv, "w:n:c:T")) != -1) {
+    while ((opt = getopt(argc, argv, "hw:n:c:T")) != -1) {
         switch (opt) {
         case 'w':
-            workers =
+            o.workers =
                 (int)arg_long(optarg, 1, POOL_MAX_WORKERS, "workers", USAGE);
             break;
         case 'n':
-            count = arg_long(optarg, 1, MAX_COUNT, "count", USAGE);
+            o.count = (size_t)arg_long(optarg, 1, MAX_COUNT, "count", USAGE);
             break;
         case 'c':
             crash_at = arg_long(optarg, 1, MAX_COUNT, "crash", USAGE);
             break;
         case 'T':
-            threads = true;
+            o.threads = true;
             break;
         default:
             die_bad_option(USAGE);
@@ -143,21 +149,17 @@ int main(int argc, char *argv[])
     }
     if (optind != argc)
         die_usage(USAGE, "unexpected argument '%s'", argv[optind]);
-    if (threads && crash_at != -1)
+    if (o.threads && crash_at != -1)
         die_usage(USAGE, "-c needs worker processes: a segmentation fault "
                          "in a thread ends the whole program");
+    return o;
+}
 
-    printf("main: pid %ld, a pool of %d worker %s\n", (long)getpid(), workers,
-           threads ? "threads" : "processes");
-    struct any_pool p = {0};
-    if (threads ? (p.threads = tpool_create(workers)) == NULL
-                : (p.procs = pool_create(workers)) == NULL)
-        die("pool_create");
-
-    size_t n = (size_t)count;
+/* map and map_async: cube 1..n, twice; results in r. */
+static void run_maps(struct any_pool *p, size_t n, struct pool_result r[],
+                     bool seen[])
+{
     int64_t xs[MAX_COUNT];
-    struct pool_result r[MAX_COUNT];
-    bool seen[POOL_MAX_WORKERS] = {false};
     for (size_t i = 0; i < n; i++)
         xs[i] = (int64_t)i + 1;
     char label[64];
@@ -165,33 +167,54 @@ int main(int argc, char *argv[])
         die("snprintf");
 
     /* map: blocks until every result is in. */
-    wait_for(&p, submit(&p, cube, xs, 1, n), r);
+    wait_for(p, submit(p, cube, xs, 1, n), r);
     print_list(label, r, n, seen);
 
     /* map_async: the same work, but main gets a handle back at once. */
-    void *later = submit(&p, cube, xs, 1, n);
+    struct pool_job *later = submit(p, cube, xs, 1, n);
     printf("map_async: %zu tasks submitted; main goes on meanwhile\n", n);
-    wait_for(&p, later, r);
+    wait_for(p, later, r);
     print_list("map_async(...).get()", r, n, seen);
+}
 
+/* starmap and apply_async. */
+static void run_applies(struct any_pool *p, struct pool_result r[], bool seen[])
+{
     /* starmap: several arguments per task. */
     static const int64_t pairs[] = {2, 2, 3, 3, 4, 2, 5, 3};
-    wait_for(&p, submit(&p, power, pairs, 2, 4), r);
+    wait_for(p, submit(p, power, pairs, 2, 4), r);
     print_list("starmap(power, [(2, 2), (3, 3), (4, 2), (5, 3)])", r, 4, seen);
 
     /* apply_async: one task, one handle. */
     int64_t ten = 10;
-    void *one = submit(&p, square, &ten, 1, 1);
-    wait_for(&p, one, r);
+    struct pool_job *one = submit(p, square, &ten, 1, 1);
+    wait_for(p, one, r);
     print_list("apply_async(square, (10,)).get()", r, 1, seen);
+}
+
+int main(int argc, char *argv[])
+{
+    errors_set_progname(argv[0]);
+    struct options o = parse_args(argc, argv);
+    printf("main: pid %ld, a pool of %d worker %s\n", (long)getpid(), o.workers,
+           o.threads ? "threads" : "processes");
+    struct any_pool p = {0};
+    if (o.threads ? (p.threads = tpool_create(o.workers)) == NULL
+                  : (p.procs = pool_create(o.workers)) == NULL)
+        die("pool_create");
+
+    static struct pool_result r[MAX_COUNT];
+    bool seen[POOL_MAX_WORKERS] = {false};
+    run_maps(&p, o.count, r, seen);
+    run_applies(&p, r, seen);
 
     int took_part = 0;
-    for (int k = 0; k < workers; k++)
+    for (int k = 0; k < o.workers; k++)
         took_part += seen[k];
-    printf("workers that ran tasks: %d of %d\n", took_part, workers);
+    printf("workers that ran tasks: %d of %d\n", took_part, o.workers);
     if ((p.procs != NULL ? pool_destroy(p.procs) : tpool_destroy(p.threads)) ==
         -1)
         die("pool_destroy");
-    printf("pool closed: every worker %s\n", threads ? "joined" : "reaped");
+    printf("pool closed: every worker %s\n", o.threads ? "joined" : "reaped");
     return EXIT_SUCCESS;
 }

@@ -14,6 +14,7 @@
  *          heaviest: static leaves the other workers idle at the end.
  *
  * Usage:   primesum [-w workers] [-n limit] [-s step] [-r repeats] [-v]
+ *          (-h: this usage)
  *          -w workers  pool size, 1..64 (default: the cores online)
  *          -n limit    tasks are i = 0, step, 2*step, ... below limit
  *                      (default 200000)
@@ -117,34 +118,44 @@ static struct timing measure(struct pool *procs, struct tpool *threads,
                            busiest_share(res, n, workers)};
 }
 
-int main(int argc, char *argv[])
+/* What the command line asked for. */
+struct options {
+    int workers;
+    long limit, step;
+    int repeats;
+    bool verbose;
+};
+
+static struct options parse_args(int argc, char *argv[])
 {
-    errors_set_progname(argv[0]);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     if (cores < 1)
         cores = 1;
-    int workers = cores > POOL_MAX_WORKERS ? POOL_MAX_WORKERS : (int)cores;
-    long limit = 200000, step = 500;
-    int repeats = 3;
-    bool verbose = false;
+    struct options o = {.workers = cores > POOL_MAX_WORKERS ? POOL_MAX_WORKERS
+                                                            : (int)cores,
+                        .limit = 200000,
+                        .step = 500,
+                        .repeats = 3};
+    if (args_help_requested(argc, argv))
+        args_help(USAGE);
     int opt;
-    while ((opt = getopt(argc, argv, "w:n:s:r:v")) != -1) {
+    while ((opt = getopt(argc, argv, "hw:n:s:r:v")) != -1) {
         switch (opt) {
         case 'w':
-            workers =
+            o.workers =
                 (int)arg_long(optarg, 1, POOL_MAX_WORKERS, "workers", USAGE);
             break;
         case 'n':
-            limit = arg_long(optarg, 1, 10000000, "limit", USAGE);
+            o.limit = arg_long(optarg, 1, 10000000, "limit", USAGE);
             break;
         case 's':
-            step = arg_long(optarg, 1, 10000000, "step", USAGE);
+            o.step = arg_long(optarg, 1, 10000000, "step", USAGE);
             break;
         case 'r':
-            repeats = (int)arg_long(optarg, 1, MAX_REPEATS, "repeats", USAGE);
+            o.repeats = (int)arg_long(optarg, 1, MAX_REPEATS, "repeats", USAGE);
             break;
         case 'v':
-            verbose = true;
+            o.verbose = true;
             break;
         default:
             die_bad_option(USAGE);
@@ -152,57 +163,39 @@ int main(int argc, char *argv[])
     }
     if (optind != argc)
         die_usage(USAGE, "unexpected argument '%s'", argv[optind]);
+    return o;
+}
 
-    size_t n = (size_t)((limit + step - 1) / step);
-    if (n > MAX_TASKS)
-        die_usage(USAGE, "%zu tasks: at most %d (raise -s or lower -n)", n,
-                  MAX_TASKS);
-    int64_t *xs = malloc(n * sizeof *xs);
-    struct pool_result *res[4];
-    for (int v = 0; v < 4; v++)
-        res[v] = calloc(n, sizeof *res[v]);
-    if (xs == NULL || res[0] == NULL || res[1] == NULL || res[2] == NULL ||
-        res[3] == NULL)
-        die("malloc");
-    for (size_t i = 0; i < n; i++)
-        xs[i] = (int64_t)i * step;
+static const char *const VARIANTS[4] = {
+    "processes static ", "processes dynamic", "threads   static ",
+    "threads   dynamic"};
 
-    char machine[256];
-    bench_machine(machine, sizeof machine);
-    printf("machine: %s\n", machine);
-    printf("workload: %zu tasks, sum of the primes below i for i = 0, %ld, "
-           "..., %lld\n",
-           n, step, (long long)xs[n - 1]);
-    printf("pool: %d workers; time of one map, median of %d runs "
-           "(min..max); busiest worker's share of the task time "
-           "(even: %.0f%%)\n",
-           workers, repeats, 100.0 / workers);
-
-    static const char *const names[4] = {
-        "processes static ", "processes dynamic", "threads   static ",
-        "threads   dynamic"};
-    struct timing t[4];
-    struct pool *procs = pool_create(workers);
+/* The four variants, each on its pool (created once per kind, reused for
+ * every repeat); results of each in res[v], timings in t[v]. */
+static void measure_all(const struct options *o, const int64_t *xs, size_t n,
+                        struct pool_result *res[4], struct timing t[4])
+{
+    struct pool *procs = pool_create(o->workers);
     if (procs == NULL)
         die("pool_create");
-    t[0] = measure(procs, NULL, POOL_STATIC, xs, n, repeats, res[0]);
-    t[1] = measure(procs, NULL, POOL_DYNAMIC, xs, n, repeats, res[1]);
+    t[0] = measure(procs, NULL, POOL_STATIC, xs, n, o->repeats, res[0]);
+    t[1] = measure(procs, NULL, POOL_DYNAMIC, xs, n, o->repeats, res[1]);
     if (pool_destroy(procs) == -1)
         die("pool_destroy");
-    struct tpool *threads = tpool_create(workers);
+    struct tpool *threads = tpool_create(o->workers);
     if (threads == NULL)
         die("tpool_create");
-    t[2] = measure(NULL, threads, POOL_STATIC, xs, n, repeats, res[2]);
-    t[3] = measure(NULL, threads, POOL_DYNAMIC, xs, n, repeats, res[3]);
+    t[2] = measure(NULL, threads, POOL_STATIC, xs, n, o->repeats, res[2]);
+    t[3] = measure(NULL, threads, POOL_DYNAMIC, xs, n, o->repeats, res[3]);
     if (tpool_destroy(threads) == -1)
         die("tpool_destroy");
-    for (int v = 0; v < 4; v++)
-        printf("%s  %8.3f s  (%.3f..%.3f)  busiest %3.0f%%\n", names[v],
-               t[v].median, t[v].min, t[v].max, 100 * t[v].busiest);
-    printf("dynamic vs static: processes %.2fx, threads %.2fx faster\n",
-           t[0].median / t[1].median, t[2].median / t[3].median);
+}
 
-    /* The four variants must agree, task by task (checked, not assumed). */
+/* The four variants must agree, task by task (checked, not assumed).
+ * Returns how many sums differ or are missing. */
+static size_t report_agreement(const int64_t *xs, size_t n,
+                               struct pool_result *res[4])
+{
     size_t bad = 0;
     for (size_t i = 0; i < n; i++) {
         bool ok = res[0][i].status == POOL_DONE;
@@ -217,7 +210,47 @@ int main(int argc, char *argv[])
                n, (long long)xs[n - 1], (long long)res[1][n - 1].value);
     else
         printf("results: the variants DISAGREE on %zu of %zu sums\n", bad, n);
-    if (verbose)
+    return bad;
+}
+
+int main(int argc, char *argv[])
+{
+    errors_set_progname(argv[0]);
+    struct options o = parse_args(argc, argv);
+    size_t n = (size_t)((o.limit + o.step - 1) / o.step);
+    if (n > MAX_TASKS)
+        die_usage(USAGE, "%zu tasks: at most %d (raise -s or lower -n)", n,
+                  MAX_TASKS);
+    int64_t *xs = malloc(n * sizeof *xs);
+    struct pool_result *res[4];
+    for (int v = 0; v < 4; v++)
+        if ((res[v] = calloc(n, sizeof *res[v])) == NULL)
+            die("calloc");
+    if (xs == NULL)
+        die("malloc");
+    for (size_t i = 0; i < n; i++)
+        xs[i] = (int64_t)i * o.step;
+
+    char machine[256];
+    bench_machine(machine, sizeof machine);
+    printf("machine: %s\n", machine);
+    printf("workload: %zu tasks, sum of the primes below i for i = 0, %ld, "
+           "..., %lld\n",
+           n, o.step, (long long)xs[n - 1]);
+    printf("pool: %d workers; time of one map, median of %d runs "
+           "(min..max); busiest worker's share of the task time "
+           "(even: %.0f%%)\n",
+           o.workers, o.repeats, 100.0 / o.workers);
+
+    struct timing t[4];
+    measure_all(&o, xs, n, res, t);
+    for (int v = 0; v < 4; v++)
+        printf("%s  %8.3f s  (%.3f..%.3f)  busiest %3.0f%%\n", VARIANTS[v],
+               t[v].median, t[v].min, t[v].max, 100 * t[v].busiest);
+    printf("dynamic vs static: processes %.2fx, threads %.2fx faster\n",
+           t[0].median / t[1].median, t[2].median / t[3].median);
+    size_t bad = report_agreement(xs, n, res);
+    if (o.verbose)
         for (size_t i = 0; i < n; i++)
             printf("[%lld, %lld]\n", (long long)xs[i],
                    (long long)res[1][i].value);

@@ -1,7 +1,8 @@
 /*
  * tpool.h - the same pool over threads: pool.h's interface, with tpool_
  * in place of pool_, so that a program can swap one for the other and
- * compare (Python: multiprocessing.pool.ThreadPool).
+ * compare (Python: multiprocessing.pool.ThreadPool). The types both share
+ * are in pool_types.h.
  *
  * The workers are threads of this process: a task is a plain function
  * call, results are written straight into memory both sides share, and
@@ -16,10 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pool.h" /* pool_fn, struct pool_result, enum pool_schedule */
+#include "pool_types.h" /* pool_fn, struct pool_result, struct pool_job... */
 
 struct tpool;
-struct tpool_job;
 
 /* Start nthreads (1..POOL_MAX_WORKERS) worker threads. NULL on failure,
  * errno set, no thread left running. */
@@ -30,12 +30,12 @@ int tpool_nworkers(const struct tpool *pool);
 void tpool_set_schedule(struct tpool *pool, enum pool_schedule schedule);
 
 /* As pool_submit(): args are copied; the workers start at once. */
-struct tpool_job *tpool_submit(struct tpool *pool, pool_fn *fn,
-                               const int64_t args[], size_t nargs,
-                               size_t ntasks);
+struct pool_job *tpool_submit(struct tpool *pool, pool_fn *fn,
+                              const int64_t args[], size_t nargs,
+                              size_t ntasks);
 
 /* As pool_wait(): results[i] for task i, then the job is freed. */
-int tpool_wait(struct tpool *pool, struct tpool_job *job,
+int tpool_wait(struct tpool *pool, struct pool_job *job,
                struct pool_result results[]);
 
 int tpool_map(struct tpool *pool, pool_fn *fn, const int64_t args[], size_t n,
@@ -44,8 +44,10 @@ int tpool_map(struct tpool *pool, pool_fn *fn, const int64_t args[], size_t n,
 int tpool_starmap(struct tpool *pool, pool_fn *fn, const int64_t args[],
                   size_t nargs, size_t n, struct pool_result results[]);
 
-/* Tell the threads to stop, wake them, join them all, free everything.
- * A task already running is finished first; queued ones are dropped. */
+/* Tell the threads to stop, wake them, join them all, free everything. As
+ * pool_destroy(): a task a thread already runs (at most one per thread) is
+ * finished first; tasks not yet started are dropped, never run, and
+ * results not yet waited for are lost. Returns 0, or -1 with errno set. */
 int tpool_destroy(struct tpool *pool);
 
 #endif
