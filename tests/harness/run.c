@@ -539,8 +539,9 @@ static void child_wait(struct child *c, struct run_result *r, double timeout,
             c->exited = true;
             r->elapsed = now() - c->start;
             /* Whoever still holds our pipes is a leftover: do not wait
-             * for it past a short grace period. */
-            drain_until = now() + 0.5;
+             * for it past a short grace period (longer under valgrind or
+             * a sanitizer, whose processes take longer to end). */
+            drain_until = now() + 0.5 * run_timeout_scale();
         }
         double t = now();
         if (!c->exited && t > deadline) {
