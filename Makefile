@@ -41,20 +41,19 @@ LDLIBS   := -lm
 # Which sources each build variant compiles, and with which flags.
 # STUDENT_ROOT lets a grader point the student build at another tree.
 STUDENT_ROOT ?= labs
-SRC_ref     := solutions
-SRC_student := $(STUDENT_ROOT)
-SRC_tsan    := solutions
-SRC_asan    := solutions
+# Each build has two sanitizer twins beside it (OUT-tsan, OUT-asan): the
+# tests run some programs from them (run_opts.sanitizer in
+# tests/harness/run.h), for the reference and for a student's code alike.
 STUDENT_OUT  ?= $(BUILD)/student
-OUT_ref     := $(BUILD)/ref
-OUT_student := $(STUDENT_OUT)
-OUT_tsan    := $(BUILD)/tsan
-OUT_asan    := $(BUILD)/asan
-FLAGS_ref     := plain
-FLAGS_student := plain
-FLAGS_tsan    := tsan
-FLAGS_asan    := asan
-VARIANTS := ref student tsan asan
+SRC_ref          := solutions
+SRC_student      := $(STUDENT_ROOT)
+OUT_ref          := $(BUILD)/ref
+OUT_student      := $(STUDENT_OUT)
+FLAGS_ref        := plain
+FLAGS_student    := plain
+$(foreach v,ref student,$(foreach s,tsan asan,$(eval SRC_$(v)-$(s) := $(SRC_$(v)))\
+  $(eval OUT_$(v)-$(s) := $(OUT_$(v))-$(s))$(eval FLAGS_$(v)-$(s) := $(s))))
+VARIANTS := ref student ref-tsan ref-asan student-tsan student-asan
 MAIN_RE  := ^int main[(]
 
 .DEFAULT_GOAL := all
@@ -108,15 +107,20 @@ $(foreach v,$(VARIANTS),$(foreach l,$(LABS),$(eval $(call lab_rules,$(v),$(l))))
 # Built in a second make pass (see `test`), once `deps` has installed
 # Criterion, so pkg-config is asked only when the recipe runs.
 
-TEST_SRCS := $(wildcard tests/*.c) $(wildcard tests/harness/*.c)
+TEST_SRCS := $(wildcard tests/*.c) $(filter-out tests/harness/perturb.c,$(wildcard tests/harness/*.c))
 TEST_BIN  := $(BUILD)/tests/kit-tests
+PERTURB   := $(BUILD)/tests/libperturb.so
 TEST_CFLAGS = $(filter-out -Wpedantic,$(CFLAGS_plain)) -Icommon -Itests/harness \
               $(shell pkg-config --cflags criterion)
 $(BUILD)/tests/obj/%.o: tests/%.c
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -c $< -o $@
-$(TEST_BIN): $(patsubst tests/%.c,$(BUILD)/tests/obj/%.o,$(TEST_SRCS)) $(BUILD)/lib/plain/libkit.a
+$(TEST_BIN): $(patsubst tests/%.c,$(BUILD)/tests/obj/%.o,$(TEST_SRCS)) $(BUILD)/lib/plain/libkit.a | $(PERTURB)
 	$(CC) $(TEST_CFLAGS) $^ -o $@ $(shell pkg-config --libs criterion) $(LDLIBS)
+# The schedule perturber the tests preload into lab programs (perturb.c).
+$(PERTURB): tests/harness/perturb.c
+	@mkdir -p $(@D)
+	$(CC) $(filter-out -Wpedantic -MMD -MP,$(CFLAGS_plain)) -fPIC -shared $< -o $@ -ldl
 
 # ---- what people type -------------------------------------------------------
 
@@ -127,13 +131,16 @@ all: deps
 
 programs: $(foreach l,$(LABS),ref-$(l) student-$(l)) $(TEST_BIN)
 
+# A build and its sanitizer twins, for the tests: $(call with_twins,ref,$(LABS))
+with_twins = $(foreach l,$(2),$(1)-$(l) $(1)-tsan-$(l) $(1)-asan-$(l))
+
 deps:
 	@bash tests/tools/deps.sh
 
 test: deps
 	@$(MAKE) --no-print-directory test-run
 
-test-run: $(foreach l,$(LABS),ref-$(l)) $(TEST_BIN)
+test-run: $(call with_twins,ref,$(LABS)) $(TEST_BIN)
 	@bash tests/tools/run-tests.sh $(BUILD)/ref 1 '*' "all labs, reference programs"
 
 # LAB=03 or LAB=03-pipe; inside a lab folder its own Makefile sets it.
@@ -143,7 +150,7 @@ need_lab = $(if $(lab),,$(error Say which lab: make $@ LAB=NN (one of: $(LABS)))
 check:
 	$(need_lab)
 	@bash tests/tools/deps.sh
-	@$(MAKE) --no-print-directory student-$(lab) $(TEST_BIN)
+	@$(MAKE) --no-print-directory $(call with_twins,student,$(lab)) $(TEST_BIN)
 	@bash tests/tools/run-tests.sh $(STUDENT_OUT) 1 'lab$(firstword $(subst -, ,$(lab)))*' "lab $(lab), your code"
 
 run:
@@ -152,18 +159,18 @@ run:
 	@$(STUDENT_OUT)/$(lab)/$(or $(PROG),$(notdir $(firstword $(student_$(lab)_progs)))) $(ARGS)
 
 tsan: deps
-	@$(MAKE) --no-print-directory $(foreach l,$(LABS),tsan-$(l)) $(TEST_BIN)
+	@$(MAKE) --no-print-directory $(call with_twins,ref,$(LABS)) $(TEST_BIN)
 	@KIT_SANITIZER=tsan TSAN_OPTIONS="exitcode=66 halt_on_error=0 second_deadlock_stack=1" \
-	  bash tests/tools/run-tests.sh $(BUILD)/tsan 10 '!(grading*)' "all labs, references under ThreadSanitizer"
+	  bash tests/tools/run-tests.sh $(BUILD)/ref-tsan 10 '!(grading*)' "all labs, references under ThreadSanitizer"
 
 asan: deps
-	@$(MAKE) --no-print-directory $(foreach l,$(LABS),asan-$(l)) $(TEST_BIN)
+	@$(MAKE) --no-print-directory $(call with_twins,ref,$(LABS)) $(TEST_BIN)
 	@KIT_SANITIZER=asan ASAN_OPTIONS="detect_leaks=1 exitcode=66" UBSAN_OPTIONS="print_stacktrace=1" \
-	  bash tests/tools/run-tests.sh $(BUILD)/asan 5 '!(grading*)' "all labs, references under AddressSanitizer+UBSan"
+	  bash tests/tools/run-tests.sh $(BUILD)/ref-asan 5 '!(grading*)' "all labs, references under AddressSanitizer+UBSan"
 
 # The reference programs under valgrind (memcheck, leaks, children too).
 valgrind: deps
-	@$(MAKE) --no-print-directory $(foreach l,$(LABS),ref-$(l)) $(TEST_BIN)
+	@$(MAKE) --no-print-directory $(call with_twins,ref,$(LABS)) $(TEST_BIN)
 	@KIT_VALGRIND=1 bash tests/tools/run-tests.sh $(BUILD)/ref 20 '!(grading*)' "all labs, references under valgrind"
 
 audit: deps

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -61,6 +62,39 @@ const char *run_program_path(const char *lab, const char *prog)
     const char *root = getenv("KIT_BIN_ROOT");
     snprintf(path, sizeof path, "%s/%s/%s", root != NULL ? root : "build/ref",
              lab, prog);
+    return path;
+}
+
+/* The build a sanitizer run uses: KIT_BIN_ROOT without a "-tsan"/"-asan"
+ * it may already end with, plus "-" and the sanitizer's name. */
+static const char *sanitizer_program_path(const char *lab, const char *prog,
+                                          const char *sanitizer)
+{
+    static char path[1024];
+    const char *root = getenv("KIT_BIN_ROOT");
+    if (root == NULL)
+        root = "build/ref";
+    size_t len = strlen(root);
+    if (len > 5 && (strcmp(root + len - 5, "-tsan") == 0 ||
+                    strcmp(root + len - 5, "-asan") == 0))
+        len -= 5;
+    snprintf(path, sizeof path, "%.*s-%s/%s/%s", (int)len, root, sanitizer, lab,
+             prog);
+    return path;
+}
+
+const char *run_perturb_library(void)
+{
+    static char path[1024];
+    char exe[900];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return "libperturb.so";
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash != NULL)
+        *slash = '\0';
+    snprintf(path, sizeof path, "%s/libperturb.so", exe);
     return path;
 }
 
@@ -274,9 +308,15 @@ static bool has_sanitizer_report(const char *err)
 
 /* The child side: only async-signal-safe calls and _exit, never cr_*. */
 static void exec_child(const char *path, const char *const argv[], int in,
-                       int out, int err, long uid, long gid)
+                       int out, int err, long uid, long gid, char *const *env,
+                       bool valgrind)
 {
     setpgid(0, 0);
+    /* The test process is single-threaded: putenv between fork and exec
+     * is safe here. The strings live in the parent's memory, which the
+     * child has a copy of until exec. */
+    for (size_t i = 0; env != NULL && env[i] != NULL; i++)
+        putenv(env[i]);
     /* Grading box: drop to the unprivileged user before anything else
      * (changing uid clears the parent-death signal, so that comes after). */
     if (uid >= 0 && (setgroups(0, NULL) == -1 || setgid((gid_t)gid) == -1 ||
@@ -298,7 +338,7 @@ static void exec_child(const char *path, const char *const argv[], int in,
         dup2(err, STDERR_FILENO) == -1)
         _exit(127);
     /* make valgrind: run the program under memcheck, children too. */
-    if (getenv("KIT_VALGRIND") != NULL) {
+    if (valgrind) {
         const char *vg[RUN_MAX_ARGS + 8] = {"valgrind",
                                             "--quiet",
                                             "--error-exitcode=66",
@@ -336,7 +376,14 @@ struct run_result *run_program(const char *lab, const char *const argv[],
         used += (size_t)snprintf(r->desc + used, sizeof r->desc - used,
                                  i == 0 ? "%s" : " %s", argv[i]);
 
-    const char *path = run_program_path(lab, argv[0]);
+    /* A sanitizer run: its own build, unless the whole run already uses
+     * that sanitizer's build (make tsan, make asan). */
+    const char *san = opts->sanitizer;
+    if (san != NULL && run_sanitizer() != NULL &&
+        strcmp(san, run_sanitizer()) == 0)
+        san = NULL;
+    const char *path = san != NULL ? sanitizer_program_path(lab, argv[0], san)
+                                   : run_program_path(lab, argv[0]);
     if (access(path, X_OK) != 0)
         cr_assert_fail(
             "The program %s was not built (%s missing). Does it compile? "
@@ -345,6 +392,37 @@ struct run_result *run_program(const char *lab, const char *const argv[],
 
     double timeout = (opts->timeout > 0 ? opts->timeout : RUN_DEFAULT_TIMEOUT) *
                      run_timeout_scale();
+    if (san != NULL && run_sanitizer() == NULL)
+        timeout *= 10; /* sanitizer builds run several times slower */
+    bool sanitized = san != NULL || run_sanitizer() != NULL;
+    bool valgrind = getenv("KIT_VALGRIND") != NULL && !sanitized;
+    static char *env[64];
+    static char preload[1100];
+    size_t n_env = 0;
+    for (size_t i = 0; opts->env != NULL && opts->env[i] != NULL && n_env < 60;
+         i++)
+        env[n_env++] = (char *)opts->env[i];
+    if (san != NULL) {
+        static char tsan[] = "TSAN_OPTIONS=exitcode=66 halt_on_error=0 "
+                             "second_deadlock_stack=1";
+        static char asan[] = "ASAN_OPTIONS=detect_leaks=1 exitcode=66";
+        static char ubsan[] = "UBSAN_OPTIONS=print_stacktrace=1";
+        if (strcmp(san, RUN_TSAN) == 0) {
+            env[n_env++] = tsan;
+        } else {
+            env[n_env++] = asan;
+            env[n_env++] = ubsan;
+        }
+    }
+    if (opts->perturb && !sanitized && !valgrind) {
+        snprintf(preload, sizeof preload, "LD_PRELOAD=%s",
+                 run_perturb_library());
+        cr_assert(access(preload + strlen("LD_PRELOAD="), R_OK) == 0,
+                  "The schedule perturber %s was not built (make builds it).",
+                  preload + strlen("LD_PRELOAD="));
+        env[n_env++] = preload;
+    }
+    env[n_env] = NULL;
     /* Orphans of the program are re-parented to us, not to init. */
     if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
         cr_assert_fail("prctl(PR_SET_CHILD_SUBREAPER): %s", strerror(errno));
@@ -372,7 +450,7 @@ struct run_result *run_program(const char *lab, const char *const argv[],
         close(out_pipe[0]);
         close(err_pipe[0]);
         exec_child(path, argv, in_pipe[0], out_pipe[1], err_pipe[1], box_uid,
-                   box_gid);
+                   box_gid, env, valgrind);
     }
     setpgid(pid, pid); /* also here, so kill(-pid) works at once */
     close(in_pipe[0]);
@@ -395,11 +473,12 @@ struct run_result *run_program(const char *lab, const char *const argv[],
     struct sink err = {err_pipe[0], xmalloc(cap + 1), 0, false, cap};
     bool out_open = true, err_open = true, exited = false;
     int status = 0;
+    struct rusage usage = {0};
     double deadline = start + timeout, drain_until = 0;
 
     while (out_open || err_open || !exited) {
         if (!exited) {
-            pid_t w = waitpid(pid, &status, WNOHANG);
+            pid_t w = wait4(pid, &status, WNOHANG, &usage);
             if (w == pid) {
                 exited = true;
                 r->elapsed = now() - start;
@@ -413,7 +492,7 @@ struct run_result *run_program(const char *lab, const char *const argv[],
             r->timed_out = true;
             r->elapsed = t - start;
             kill_tree(pid);
-            waitpid(pid, &status, 0);
+            wait4(pid, &status, 0, &usage);
             exited = true;
             break;
         }
@@ -509,12 +588,31 @@ struct run_result *run_program(const char *lab, const char *const argv[],
     if (WIFSIGNALED(status) && !r->timed_out)
         r->signal = WTERMSIG(status);
     r->sanitizer_report = has_sanitizer_report(r->err);
+    r->cpu_seconds =
+        (double)usage.ru_utime.tv_sec + (double)usage.ru_utime.tv_usec / 1e6 +
+        (double)usage.ru_stime.tv_sec + (double)usage.ru_stime.tv_usec / 1e6;
+    r->max_rss_kb = usage.ru_maxrss;
 
     if (!opts->allow_sanitizer)
         cr_expect(!r->sanitizer_report,
-                  "`%s`: a sanitizer reported a problem (data race, memory "
-                  "error or leak). Its report, on stderr:\n%.3000s",
-                  r->desc, r->err);
+                  "`%s`%s: %s reported a problem (%s). Its report, on "
+                  "stderr:\n%.3000s%s%s",
+                  r->desc,
+                  san != NULL ? (strcmp(san, RUN_TSAN) == 0
+                                     ? " (built with -fsanitize=thread)"
+                                     : " (built with -fsanitize=address,"
+                                       "undefined)")
+                              : "",
+                  valgrind ? "valgrind" : "a sanitizer",
+                  san != NULL && strcmp(san, RUN_TSAN) == 0
+                      ? "a data race: two threads touched the same memory, "
+                        "at least one writing, with no lock or atomic "
+                        "between them; the report names both places"
+                      : "a memory error, undefined behaviour, a leak or a "
+                        "data race; the report's first lines say which and "
+                        "where",
+                  r->err, opts->hint != NULL ? "\nHint: " : "",
+                  opts->hint != NULL ? opts->hint : "");
     if (!opts->allow_leftovers) {
         cr_expect(r->left_running == 0,
                   "`%s` ended but left %d process(es) running. Every process "

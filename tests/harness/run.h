@@ -25,6 +25,13 @@
  * KIT_VALGRIND (any value) runs every program under valgrind's memcheck,
  * whose reports count like a sanitizer's.
  *
+ * Sanitizer builds sit beside the build under test: for KIT_BIN_ROOT
+ * build/student they are build/student-tsan and build/student-asan (the
+ * Makefile builds them with make test, make check and make mutants). A
+ * test that sets opts.sanitizer = RUN_TSAN runs the program from there,
+ * whichever code is under test, so a student's own code is checked for
+ * races and leaks, not only the reference.
+ *
  * Typical use, with LAB defined at the top of the test file:
  *
  *     struct run_result *r = RUN("hello", "-n", "3");
@@ -42,13 +49,28 @@
 #define RUN_MAX_ARGS 64           /* arguments passed on under valgrind */
 
 struct run_opts {
-    double timeout;       /* seconds; 0 means RUN_DEFAULT_TIMEOUT */
-    const char *input;    /* written to stdin, then closed; NULL: /dev/null */
-    size_t input_len;     /* bytes of input; 0 with input set: strlen */
-    bool allow_leftovers; /* do not fail the test on leftovers */
-    bool allow_sanitizer; /* a sanitizer report is expected (a lab's
-                             deliberate race): do not fail on it */
+    double timeout;         /* seconds; 0 means RUN_DEFAULT_TIMEOUT */
+    const char *input;      /* written to stdin, then closed; NULL: /dev/null */
+    size_t input_len;       /* bytes of input; 0 with input set: strlen */
+    bool allow_leftovers;   /* do not fail the test on leftovers */
+    bool allow_sanitizer;   /* a sanitizer report is expected (a lab's
+                               deliberate race): do not fail on it */
+    const char *sanitizer;  /* RUN_TSAN or RUN_ASAN: run the program from
+                               that sanitizer build of the code under test
+                               (timeout scaled); NULL: the plain build */
+    const char *hint;       /* added to the message when a sanitizer
+                               reports (say, which TODO to look at) */
+    const char *const *env; /* extra "NAME=value" entries for the program,
+                               NULL-terminated; NULL: none */
+    bool perturb; /* preload the schedule perturber (perturb.c): yields
+                     and short sleeps around locks, waits and wake-ups,
+                     so that a race shows on (nearly) every run. Ignored
+                     for sanitizer and valgrind runs, which have their own
+                     interceptors. */
 };
+
+#define RUN_TSAN "tsan" /* ThreadSanitizer: data races, lock misuse */
+#define RUN_ASAN "asan" /* AddressSanitizer + LeakSanitizer + UBSan */
 
 struct run_result {
     char desc[256];  /* "hello -n 3", for messages */
@@ -63,6 +85,11 @@ struct run_result {
     int left_zombies;      /* children it never reaped */
     char left_shm[512];    /* new /dev/shm names, space-separated */
     bool sanitizer_report; /* ASan/UBSan/TSan/LSan wrote a report */
+    double cpu_seconds;    /* user + system CPU time of the program and of
+                              the descendants it reaped (compare with
+                              elapsed: a waiter that spins burns CPU) */
+    long max_rss_kb;       /* largest resident set of the program or a
+                              reaped descendant, in KiB */
 };
 
 /* Run prog from lab with argv (argv[0] is prog; NULL-terminated).
@@ -78,6 +105,10 @@ double run_timeout_scale(void);
 /* "tsan" or "asan" when the programs under test were built with that
  * sanitizer (KIT_SANITIZER, set by make tsan / make asan), else NULL. */
 const char *run_sanitizer(void);
+
+/* Path of the schedule perturber library (static buffer); next to the
+ * test binary. */
+const char *run_perturb_library(void);
 
 /* Path of a lab program in the build under test (static buffer). */
 const char *run_program_path(const char *lab, const char *prog);

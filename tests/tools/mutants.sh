@@ -32,7 +32,7 @@ for patch in tests/mutants/*/*.patch; do
         continue
     fi
     count=$((count + 1))
-    if ! make --no-print-directory -s "student-$lab" STUDENT_ROOT="$work/src" \
+    if ! make --no-print-directory -s "student-$lab" "student-tsan-$lab" "student-asan-$lab" STUDENT_ROOT="$work/src" \
             STUDENT_OUT="$work/bin" >"$work/build.log" 2>&1; then
         echo "  FAIL   $lab/$name: does not compile ($work/build.log): a mutant must build"
         bad=1

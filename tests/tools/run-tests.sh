@@ -3,7 +3,7 @@
 #
 # Runs the kit's Criterion tests whose suite matches the glob SUITES
 # ('*' for all, 'lab03*' for one lab) against the programs under BIN_ROOT
-# (build/ref, build/student, build/tsan, ...), one test at a time (-j1:
+# (build/ref, build/student, build/ref-tsan, ...), one test at a time (-j1:
 # tests compare timings and watch /dev/shm, so they must not overlap).
 # The run is wrapped in a PID namespace with a private /dev/shm where the
 # system allows it (see below). When something fails it

@@ -1,0 +1,239 @@
+/*
+ * perturb.c - the schedule perturber: a library the tests preload into a
+ * lab program (run_opts.perturb, LD_PRELOAD) to make races show.
+ *
+ * A missing lock, a condition wait under `if` instead of `while`, or a
+ * wake-up sent before anyone waits are bugs that a quiet machine hides: the
+ * unlucky interleaving needs one thread to be paused at just the wrong
+ * instruction. This library makes such pauses common. It wraps the
+ * synchronisation calls and, at random (seeded), yields the processor or
+ * sleeps a few microseconds right where a pause hurts a wrong program most:
+ *
+ *   before pthread_mutex_lock, pthread_cond_wait, pthread_cond_timedwait,
+ *          sem_wait
+ *   after  pthread_mutex_unlock, pthread_cond_signal,
+ *          pthread_cond_broadcast, sem_post, and after a wait returns
+ *
+ * A correct program is unaffected except for speed: every pause is one a
+ * real scheduler could make. It also makes failures that a test wants to
+ * see on purpose, chosen by environment variables:
+ *
+ *   KIT_PERTURB_SEED=N            fix the random sequence (default: pid)
+ *   KIT_FAIL_FORK_AT=N            the Nth fork() of each process fails
+ *                                 with EAGAIN (a child counts anew)
+ *   KIT_FAIL_PTHREAD_CREATE_AT=N  the Nth pthread_create() returns EAGAIN
+ *   KIT_SHORT_IO=1                read() on a pipe or socket returns at
+ *                                 most 1 to 7 bytes; write() of more than
+ *                                 PIPE_BUF bytes to one is cut short (a
+ *                                 write of PIPE_BUF bytes or fewer is
+ *                                 atomic by POSIX, so it is left whole)
+ *
+ * This is test-side code, never part of a lab. Built by the Makefile as
+ * build/tests/libperturb.so.
+ */
+#define _GNU_SOURCE /* RTLD_NEXT, dlvsym */
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- the real functions -------------------------------------------- */
+
+/* pthread_cond_* exist in two versions in glibc; plain dlsym may return
+ * the old one (for binaries of 2002), which would corrupt a new-style
+ * condition variable. Ask for the current version by name. */
+static void *real(const char *name, const char *version)
+{
+    void *f = version != NULL ? dlvsym(RTLD_NEXT, name, version) : NULL;
+    if (f == NULL)
+        f = dlsym(RTLD_NEXT, name);
+    if (f == NULL)
+        abort(); /* cannot happen with glibc: every name is in libc */
+    return f;
+}
+
+/* real_fn: the wrapped function's own version, looked up once. */
+#define REAL(name, version)                                                    \
+    static __typeof__(name) *real_fn = NULL;                                   \
+    if (real_fn == NULL)                                                       \
+    real_fn = (__typeof__(name) *)real(#name, version)
+
+/* ---- randomness ------------------------------------------------------ */
+
+static _Thread_local uint64_t rng;
+
+static uint64_t next_random(void)
+{
+    if (rng == 0) {
+        const char *s = getenv("KIT_PERTURB_SEED");
+        uint64_t seed = s != NULL ? strtoull(s, NULL, 10) : (uint64_t)getpid();
+        static atomic_uint_fast64_t threads;
+        rng =
+            (seed + 1) * 0x9E3779B97F4A7C15ull + atomic_fetch_add(&threads, 1);
+        if (rng == 0)
+            rng = 1;
+    }
+    rng ^= rng << 13; /* xorshift64 */
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+/* Often yield, sometimes sleep up to 100 microseconds, mostly go on. */
+static void pause_maybe(void)
+{
+    uint64_t r = next_random() % 16;
+    if (r < 4) {
+        sched_yield();
+    } else if (r == 4) {
+        struct timespec ts = {0, (long)(next_random() % 100000)};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* ---- locks, conditions, semaphores --------------------------------- */
+
+int pthread_mutex_lock(pthread_mutex_t *m)
+{
+    REAL(pthread_mutex_lock, NULL);
+    pause_maybe();
+    return real_fn(m);
+}
+
+int pthread_mutex_unlock(pthread_mutex_t *m)
+{
+    REAL(pthread_mutex_unlock, NULL);
+    int rc = real_fn(m);
+    pause_maybe();
+    return rc;
+}
+
+int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+    REAL(pthread_cond_wait, "GLIBC_2.3.2");
+    pause_maybe();
+    int rc = real_fn(c, m);
+    pause_maybe();
+    return rc;
+}
+
+int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
+                           const struct timespec *t)
+{
+    REAL(pthread_cond_timedwait, "GLIBC_2.3.2");
+    pause_maybe();
+    int rc = real_fn(c, m, t);
+    pause_maybe();
+    return rc;
+}
+
+int pthread_cond_signal(pthread_cond_t *c)
+{
+    REAL(pthread_cond_signal, "GLIBC_2.3.2");
+    int rc = real_fn(c);
+    pause_maybe();
+    return rc;
+}
+
+int pthread_cond_broadcast(pthread_cond_t *c)
+{
+    REAL(pthread_cond_broadcast, "GLIBC_2.3.2");
+    int rc = real_fn(c);
+    pause_maybe();
+    return rc;
+}
+
+int sem_wait(sem_t *s)
+{
+    REAL(sem_wait, NULL);
+    pause_maybe();
+    int rc = real_fn(s);
+    pause_maybe();
+    return rc;
+}
+
+int sem_post(sem_t *s)
+{
+    REAL(sem_post, NULL);
+    int rc = real_fn(s);
+    pause_maybe();
+    return rc;
+}
+
+/* ---- failures on request ----------------------------------------- */
+
+static long env_count(const char *name)
+{
+    const char *s = getenv(name);
+    return s != NULL ? strtol(s, NULL, 10) : 0;
+}
+
+static long forks; /* fork() calls in this process so far */
+
+pid_t fork(void)
+{
+    REAL(fork, NULL);
+    long fail_at = env_count("KIT_FAIL_FORK_AT");
+    if (fail_at > 0 && ++forks == fail_at) {
+        errno = EAGAIN;
+        return -1;
+    }
+    pid_t pid = real_fn();
+    if (pid == 0)
+        forks = 0; /* a child counts its own forks */
+    return pid;
+}
+
+int pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*f)(void *),
+                   void *arg)
+{
+    REAL(pthread_create, NULL);
+    static atomic_long creates;
+    long fail_at = env_count("KIT_FAIL_PTHREAD_CREATE_AT");
+    if (fail_at > 0 && atomic_fetch_add(&creates, 1) + 1 == fail_at)
+        return EAGAIN;
+    return real_fn(t, a, f, arg);
+}
+
+/* ---- short reads and writes ---------------------------------------- */
+
+static int is_stream(int fd)
+{
+    struct stat st;
+    return fstat(fd, &st) == 0 &&
+           (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+}
+
+static int short_io(void)
+{
+    const char *s = getenv("KIT_SHORT_IO");
+    return s != NULL && s[0] == '1';
+}
+
+ssize_t read(int fd, void *buf, size_t len)
+{
+    REAL(read, NULL);
+    if (len > 1 && short_io() && is_stream(fd)) {
+        size_t most = 1 + (size_t)(next_random() % 7);
+        if (len > most)
+            len = most;
+    }
+    return real_fn(fd, buf, len);
+}
+
+ssize_t write(int fd, const void *buf, size_t len)
+{
+    REAL(write, NULL);
+    if (len > PIPE_BUF && short_io() && is_stream(fd))
+        len = 1 + (size_t)(next_random() % PIPE_BUF);
+    return real_fn(fd, buf, len);
+}
