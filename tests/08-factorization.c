@@ -611,9 +611,11 @@ Test(lab08_processes, a_killed_worker_is_an_error_not_a_result, .timeout = 60)
     k = (struct killer){.prog = "factorize", .sig = SIGTERM};
     pthread_t id;
     cr_assert_eq(pthread_create(&id, NULL, killer_main, &k), 0);
-    /* One worker with 600 numbers: it works for a few tenths of a second,
-     * time enough to be found and killed. */
-    struct run_result *r = RUN("factorize", "-m", "processes", "-w", "1", "-n",
+    /* Two workers with 300 numbers each: they work for a tenth of a
+     * second or more, time enough to be found; the test kills the first
+     * it finds (usually the first started), and the other one must still
+     * be waited for. */
+    struct run_result *r = RUN("factorize", "-m", "processes", "-w", "2", "-n",
                                "600", "-r", "1", "-o", path);
     atomic_store(&k.stop, true);
     pthread_join(id, NULL);
@@ -632,7 +634,7 @@ Test(lab08_processes, a_killed_worker_is_an_error_not_a_result, .timeout = 60)
               "status waitpid gave (WIFSIGNALED, WTERMSIG). stderr:\n%s\n"
               "Hint: TODO(08.4).",
               r->desc, r->err);
-    cr_assert(strstr(r->out, "processes  1 worker") == NULL &&
+    cr_assert(strstr(r->out, "processes  2 workers") == NULL &&
                   strstr(r->out, "gave the same") == NULL,
               "`%s`: a worker died, yet the program printed a result for "
               "the processes. stdout:\n%s\nHint: TODO(08.4): a missing "
@@ -689,5 +691,66 @@ Test(lab08_bench, data_file_has_a_row_per_variant_and_the_machine)
                  "processes), saw %d",
                  rows);
     cr_assert(cores && cpu, "the data file must say the core count and CPU");
+    run_free(r);
+}
+
+/* ---- the student's own build under the race and leak detectors ------ */
+
+/* Run factorize's threads (TSan) or every variant (ASan) on a few
+ * numbers: a report fails the test with the report in the message. */
+static void check_sanitized(const char *sanitizer, const char *mode,
+                            const char *hint)
+{
+    struct run_opts opts = {.sanitizer = sanitizer, .hint = hint};
+    struct run_result *r =
+        RUN_WITH(&opts, "factorize", "-m", mode, "-w", "1,3,8", "-n", "21",
+                 "-s", "1000000001", "-r", "1");
+    expect_clean_exit(r, hint);
+    cr_assert(strstr(r->out, "all ") != NULL &&
+                  strstr(r->out, "gave the same 21 factorizations") != NULL,
+              "`%s` (%s build) should end with 'all N variants gave the same "
+              "21 factorizations'. Output:\n%s\nHint: %s",
+              r->desc, sanitizer, r->out, hint);
+    run_free(r);
+}
+
+Test(lab08_threads, threads_race_free_under_tsan, .timeout = 120)
+{
+    check_sanitized(RUN_TSAN, "threads",
+                    "TODO(08.2): every thread writes only its own chunk of "
+                    "results (chunks must not overlap), and main reads the "
+                    "table only after pthread_join of every thread");
+}
+
+Test(lab08_processes, no_leak_or_overflow_under_asan, .timeout = 120)
+{
+    check_sanitized(RUN_ASAN, "all",
+                    "TODO(08.2) to TODO(08.4): free what you allocate, stay "
+                    "inside results[0..count-1] and the records' size");
+}
+
+/* ---- a fork that fails ---------------------------------------------- */
+
+Test(lab08_processes, a_failed_fork_stops_cleanly, .timeout = 60)
+{
+    /* The schedule perturber makes the parent's 3rd fork() fail with
+     * EAGAIN: two workers are running by then. They must be ended and
+     * reaped (the harness fails the test on any left behind), and the
+     * program must stop with status 1 and fork's error, printing no
+     * result for the processes. */
+    static const char *const env[] = {"KIT_FAIL_FORK_AT=3", NULL};
+    struct run_opts opts = {.perturb = true, .env = env};
+    struct run_result *r = RUN_WITH(&opts, "factorize", "-m", "processes", "-w",
+                                    "4", "-n", "200", "-r", "1");
+    cr_assert(r->exit_code == 1 && strstr(r->err, "fork") != NULL,
+              "`%s` with the 3rd fork failing (EAGAIN) should stop with "
+              "status 1 and 'factorize: fork: ...' on stderr; it %s. "
+              "stderr:\n%s\nHint: TODO(08.3): check fork's result; the "
+              "children already started must not be left behind (abandon).",
+              r->desc, run_how_ended(r), r->err);
+    cr_assert(strstr(r->out, "processes  4 workers") == NULL,
+              "`%s`: a fork failed, yet the program printed a result for 4 "
+              "processes. stdout:\n%s\nHint: TODO(08.3).",
+              r->desc, r->out);
     run_free(r);
 }

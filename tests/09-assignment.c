@@ -320,10 +320,11 @@ Test(lab09_processes, a_killed_worker_is_an_error_not_a_result, .timeout = 60)
     k = (struct killer){.prog = "assignment", .sig = SIGKILL};
     pthread_t id;
     cr_assert_eq(pthread_create(&id, NULL, killer_main, &k), 0);
-    /* One worker doing the naive sums: a few tenths of a second, time
-     * enough to be found and killed. */
+    /* Two workers doing the naive sums: a tenth of a second or more, time
+     * enough to be found; the test kills the first it finds, and the
+     * other one must still be waited for. */
     struct run_result *r =
-        RUN("assignment", "-a", "naive", "-m", "processes", "-w", "1", "-r",
+        RUN("assignment", "-a", "naive", "-m", "processes", "-w", "2", "-r",
             "1", "-o", path, "200000", "500000", "100000");
     atomic_store(&k.stop, true);
     pthread_join(id, NULL);
@@ -343,7 +344,7 @@ Test(lab09_processes, a_killed_worker_is_an_error_not_a_result, .timeout = 60)
               "Hint: TODO(09.5).",
               r->desc, r->err);
     static struct pair pairs[MAX_PAIRS];
-    cr_assert(strstr(r->out, "processes  1 worker") == NULL &&
+    cr_assert(strstr(r->out, "processes  2 workers") == NULL &&
                   parse_pairs(r->out, pairs, MAX_PAIRS) == 0,
               "`%s`: a worker died, yet the program printed results. "
               "stdout:\n%s\nHint: TODO(09.5): a task a dead worker took may "
@@ -400,5 +401,63 @@ Test(lab09_bench, data_file_has_a_row_per_variant_and_the_machine)
     unlink(path);
     cr_assert_eq(rows, 10, "expected 10 rows, saw %d", rows);
     cr_assert(cores && cpu, "the data file must say the core count and CPU");
+    run_free(r);
+}
+
+/* ---- the student's own build under the race and leak detectors ------ */
+
+/* Run the threads (TSan) or every variant (ASan) on a small range: a
+ * report fails the test with the report in the message. */
+static void check_sanitized(const char *sanitizer, const char *mode,
+                            const char *hint)
+{
+    struct run_opts opts = {.sanitizer = sanitizer, .hint = hint};
+    struct run_result *r =
+        RUN_WITH(&opts, "assignment", "-m", mode, "-w", "1,3,8", "-r", "1",
+                 "1000", "41000", "2000");
+    run_expect_success(r, hint);
+    check_pairs(r, 1000, 41000, 2000, hint);
+    run_free(r);
+}
+
+Test(lab09_threads, threads_race_free_under_tsan, .timeout = 120)
+{
+    check_sanitized(RUN_TSAN, "threads",
+                    "TODO(09.3): take tasks with atomic_fetch_add on the "
+                    "shared counter (never a plain read then write), and "
+                    "TODO(09.4): join every thread before the sums are read");
+}
+
+Test(lab09_processes, no_leak_or_overflow_under_asan, .timeout = 120)
+{
+    check_sanitized(RUN_ASAN, "all",
+                    "TODO(09.2): free the sieve's memory; stay inside it "
+                    "(indices below n)");
+}
+
+/* ---- a fork that fails ---------------------------------------------- */
+
+Test(lab09_processes, a_failed_fork_stops_cleanly, .timeout = 60)
+{
+    /* The schedule perturber makes the parent's 3rd fork() fail with
+     * EAGAIN: two workers are running by then. They must be waited for
+     * (the harness fails the test on any left behind), and the program
+     * must stop with status 1 and fork's error, printing no sums. */
+    static const char *const env[] = {"KIT_FAIL_FORK_AT=3", NULL};
+    struct run_opts opts = {.perturb = true, .env = env};
+    struct run_result *r =
+        RUN_WITH(&opts, "assignment", "-a", "naive", "-m", "processes", "-w",
+                 "4", "-r", "1", "100000", "400000", "100000");
+    cr_assert(r->exit_code == 1 && strstr(r->err, "fork") != NULL,
+              "`%s` with the 3rd fork failing (EAGAIN) should stop with "
+              "status 1 and 'assignment: fork: ...' on stderr; it %s. "
+              "stderr:\n%s\nHint: TODO(09.5): check fork's result, and "
+              "wait for the children already started before stopping.",
+              r->desc, run_how_ended(r), r->err);
+    static struct pair pairs[MAX_PAIRS];
+    cr_assert(parse_pairs(r->out, pairs, MAX_PAIRS) == 0,
+              "`%s`: a fork failed, yet the program printed sums. "
+              "stdout:\n%s\nHint: TODO(09.5).",
+              r->desc, r->out);
     run_free(r);
 }
