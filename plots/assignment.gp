@@ -3,10 +3,10 @@
 # assignment's isPrime) and the sieve, side by side with their own time
 # scales; what more cores buy next to what a better algorithm buys.
 #
-#   gnuplot -e "data='plots/data/assignment.dat'; out='plots/assignment'" \
+#   gnuplot -e "data='build/plots/data/assignment.dat'; out='build/plots/assignment'" \
 #           plots/assignment.gp              (writes out.png and out.svg)
-if (!exists("data")) data = "plots/data/assignment.dat"
-if (!exists("out")) out = "plots/assignment"
+if (!exists("data")) data = "build/plots/data/assignment.dat"
+if (!exists("out")) out = "build/plots/assignment"
 load "plots/common.gp"
 
 stats data using 2 nooutput name "W"

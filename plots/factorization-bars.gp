@@ -2,10 +2,10 @@
 # factorization benchmark per worker count, threads and processes side by
 # side, serial on its own; bars are medians, error bars min..max.
 #
-#   gnuplot -e "data='plots/data/factorization.dat'; out='plots/factorization-bars'" \
+#   gnuplot -e "data='build/plots/data/factorization.dat'; out='build/plots/factorization-bars'" \
 #           plots/factorization-bars.gp      (writes out.png and out.svg)
-if (!exists("data")) data = "plots/data/factorization.dat"
-if (!exists("out")) out = "plots/factorization-bars"
+if (!exists("data")) data = "build/plots/data/factorization.dat"
+if (!exists("out")) out = "build/plots/factorization-bars"
 load "plots/common.gp"
 
 stats data using 2 nooutput name "W"

@@ -2,10 +2,10 @@
 # number of workers, threads and processes, with the ideal line and the
 # machine's core count marked.
 #
-#   gnuplot -e "data='plots/data/factorization.dat'; out='plots/factorization-speedup'" \
+#   gnuplot -e "data='build/plots/data/factorization.dat'; out='build/plots/factorization-speedup'" \
 #           plots/factorization-speedup.gp   (writes out.png and out.svg)
-if (!exists("data")) data = "plots/data/factorization.dat"
-if (!exists("out")) out = "plots/factorization-speedup"
+if (!exists("data")) data = "build/plots/data/factorization.dat"
+if (!exists("out")) out = "build/plots/factorization-speedup"
 load "plots/common.gp"
 
 # The serial median: the first row of the file (bench.h: serial comes first).

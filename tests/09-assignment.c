@@ -7,10 +7,15 @@
  * fast.
  */
 #include <criterion/criterion.h>
-#include <sys/stat.h>
+#include <dirent.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "run.h"
@@ -111,9 +116,32 @@ Test(lab09_sums, the_assignments_example_and_bad_arguments)
                   10 * (i + 1), want[i], pairs[i].n, pairs[i].sum);
     run_free(r);
 
+    /* The small end exactly: nothing below 2, then 2, 3, 5, 7, 11. */
+    r = RUN("assignment", "-a", "naive", "-m", "serial", "-r", "1", "0", "13",
+            "1");
+    run_expect_success(r, "TODO(09.1)");
+    static const unsigned long long small[] = {0,  0,  0,  2,  5,  5, 10,
+                                               10, 17, 17, 17, 17, 28};
+    found = parse_pairs(r->out, pairs, MAX_PAIRS);
+    cr_assert_eq(found, 13,
+                 "`%s` should print 13 pairs [0, 0] ... [12, 28]; "
+                 "saw %d. Output:\n%s",
+                 r->desc, found, r->out);
+    for (int i = 0; i < 13; i++)
+        cr_assert(pairs[i].n == (unsigned long)i && pairs[i].sum == small[i],
+                  "`%s`: expected [%d, %llu], saw [%lu, %llu]. Hint: "
+                  "TODO(09.1): below 2 nothing is prime; 2 and 3 are.",
+                  r->desc, i, small[i], pairs[i].n, pairs[i].sum);
+    run_free(r);
+
+    /* Refused with status 2: among them one past each limit (64 workers,
+     * n up to 100000000, 100000 tasks). */
     static const char *const bad[][4] = {
-        {"-a", "quick"}, {"-m", "fibers"},    {"-w", "0"},
-        {"10", "100"},   {"100", "10", "10"}, {"-r", "0"},
+        {"-a", "quick"},      {"-m", "fibers"},
+        {"-w", "0"},          {"-w", "65"},
+        {"10", "100"},        {"100", "10", "10"},
+        {"-r", "0"},          {"0", "100000001", "50000000"},
+        {"0", "100001", "1"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         const char *argv[6] = {"assignment"};
@@ -125,6 +153,16 @@ Test(lab09_sums, the_assignments_example_and_bad_arguments)
         cr_assert(strstr(b->err, "usage:") != NULL,
                   "`%s` should print a usage line on stderr.", b->desc);
         run_free(b);
+    }
+    /* Help is not an error: the usage on stdout, status 0. */
+    static const char *const help[] = {"-h", "--help"};
+    for (size_t i = 0; i < 2; i++) {
+        struct run_result *h = RUN("assignment", help[i]);
+        cr_assert(h->exit_code == 0 && strncmp(h->out, "usage: ", 7) == 0,
+                  "`%s` should print 'usage: ...' on stdout and exit with "
+                  "status 0; it %s, stdout:\n%s",
+                  h->desc, run_how_ended(h), h->out);
+        run_free(h);
     }
 }
 
@@ -201,6 +239,122 @@ Test(lab09_processes, every_process_count_gives_the_serial_sums)
                    "MAP_SHARED memory, and the parent wait for them all.");
 }
 
+/* ---- a worker process that dies ------------------------------------- */
+
+/* A thread of the test process (not a process: it must not count as a
+ * leftover) that finds a worker of the program - a process named prog
+ * whose parent is named prog too, below this test process - and sends it
+ * a signal. */
+struct killer {
+    const char *prog;
+    int sig;
+    atomic_bool stop;
+    pid_t victim; /* 0 if none was found */
+};
+
+/* comm and ppid of pid from /proc; false if it is gone. */
+static bool proc_stat(pid_t pid, char *comm, size_t size, pid_t *ppid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return false;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *open = strchr(buf, '('), *close = strrchr(buf, ')');
+    int parent;
+    if (open == NULL || close == NULL ||
+        sscanf(close + 1, " %*c %d", &parent) != 1)
+        return false;
+    snprintf(comm, size, "%.*s", (int)(close - open - 1), open + 1);
+    *ppid = (pid_t)parent;
+    return true;
+}
+
+static bool is_worker(const struct killer *k, pid_t pid)
+{
+    char comm[64];
+    pid_t ppid, above;
+    if (!proc_stat(pid, comm, sizeof comm, &ppid) ||
+        strcmp(comm, k->prog) != 0 ||
+        !proc_stat(ppid, comm, sizeof comm, &above) ||
+        strcmp(comm, k->prog) != 0)
+        return false;
+    for (int depth = 0; depth < 8 && above > 1; depth++) {
+        if (above == getpid())
+            return true;
+        if (!proc_stat(above, comm, sizeof comm, &above))
+            return false;
+    }
+    return false;
+}
+
+static void *killer_main(void *arg)
+{
+    struct killer *k = arg;
+    while (!atomic_load(&k->stop) && k->victim == 0) {
+        DIR *d = opendir("/proc");
+        struct dirent *e;
+        while (d != NULL && (e = readdir(d)) != NULL && k->victim == 0) {
+            pid_t pid = (pid_t)atoi(e->d_name);
+            if (pid > 0 && is_worker(k, pid) && kill(pid, k->sig) == 0)
+                k->victim = pid;
+        }
+        if (d != NULL)
+            closedir(d);
+        nanosleep(&(struct timespec){0, 1000000}, NULL);
+    }
+    return NULL;
+}
+
+Test(lab09_processes, a_killed_worker_is_an_error_not_a_result, .timeout = 60)
+{
+    char path[] = "/tmp/kit-lab09-kill-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_neq(fd, -1, "mkstemp failed");
+    close(fd);
+    unlink(path); /* the program must not create it */
+    static struct killer k;
+    k = (struct killer){.prog = "assignment", .sig = SIGKILL};
+    pthread_t id;
+    cr_assert_eq(pthread_create(&id, NULL, killer_main, &k), 0);
+    /* Two workers doing the naive sums: a tenth of a second or more, time
+     * enough to be found; the test kills the first it finds, and the
+     * other one must still be waited for. */
+    struct run_result *r =
+        RUN("assignment", "-a", "naive", "-m", "processes", "-w", "2", "-r",
+            "1", "-o", path, "200000", "500000", "100000");
+    atomic_store(&k.stop, true);
+    pthread_join(id, NULL);
+    cr_assert(k.victim != 0,
+              "`%s` never started a worker process (a child of assignment) "
+              "that the test could kill. It %s. Hint: TODO(09.5).",
+              r->desc, run_how_ended(r));
+    cr_assert(r->exit_code == 1,
+              "`%s`: the test killed worker %d with SIGKILL; the program "
+              "should stop with status 1 and a message. It %s; stderr:\n%s\n"
+              "Hint: TODO(09.5): look at every child's status.",
+              r->desc, (int)k.victim, run_how_ended(r), r->err);
+    cr_assert(strstr(r->err, "signal 9") != NULL,
+              "`%s`: a worker was killed by signal 9 (SIGKILL); the message "
+              "should say so ('... killed by signal 9'), decoded from the "
+              "status waitpid gave (WIFSIGNALED, WTERMSIG). stderr:\n%s\n"
+              "Hint: TODO(09.5).",
+              r->desc, r->err);
+    static struct pair pairs[MAX_PAIRS];
+    cr_assert(strstr(r->out, "processes  2 workers") == NULL &&
+                  parse_pairs(r->out, pairs, MAX_PAIRS) == 0,
+              "`%s`: a worker died, yet the program printed results. "
+              "stdout:\n%s\nHint: TODO(09.5): a task a dead worker took may "
+              "never have been done.",
+              r->desc, r->out);
+    cr_assert(access(path, F_OK) != 0,
+              "`%s` wrote the data file although a worker died.", r->desc);
+    run_free(r);
+}
+
 Test(lab09_bench, data_file_has_a_row_per_variant_and_the_machine)
 {
     char path[] = "/tmp/kit-lab09-XXXXXX";
@@ -247,5 +401,63 @@ Test(lab09_bench, data_file_has_a_row_per_variant_and_the_machine)
     unlink(path);
     cr_assert_eq(rows, 10, "expected 10 rows, saw %d", rows);
     cr_assert(cores && cpu, "the data file must say the core count and CPU");
+    run_free(r);
+}
+
+/* ---- the student's own build under the race and leak detectors ------ */
+
+/* Run the threads (TSan) or every variant (ASan) on a small range: a
+ * report fails the test with the report in the message. */
+static void check_sanitized(const char *sanitizer, const char *mode,
+                            const char *hint)
+{
+    struct run_opts opts = {.sanitizer = sanitizer, .hint = hint};
+    struct run_result *r =
+        RUN_WITH(&opts, "assignment", "-m", mode, "-w", "1,3,8", "-r", "1",
+                 "1000", "41000", "2000");
+    run_expect_success(r, hint);
+    check_pairs(r, 1000, 41000, 2000, hint);
+    run_free(r);
+}
+
+Test(lab09_threads, threads_race_free_under_tsan, .timeout = 120)
+{
+    check_sanitized(RUN_TSAN, "threads",
+                    "TODO(09.3): take tasks with atomic_fetch_add on the "
+                    "shared counter (never a plain read then write), and "
+                    "TODO(09.4): join every thread before the sums are read");
+}
+
+Test(lab09_processes, no_leak_or_overflow_under_asan, .timeout = 120)
+{
+    check_sanitized(RUN_ASAN, "all",
+                    "TODO(09.2): free the sieve's memory; stay inside it "
+                    "(indices below n)");
+}
+
+/* ---- a fork that fails ---------------------------------------------- */
+
+Test(lab09_processes, a_failed_fork_stops_cleanly, .timeout = 60)
+{
+    /* The schedule perturber makes the parent's 3rd fork() fail with
+     * EAGAIN: two workers are running by then. They must be waited for
+     * (the harness fails the test on any left behind), and the program
+     * must stop with status 1 and fork's error, printing no sums. */
+    static const char *const env[] = {"KIT_FAIL_FORK_AT=3", NULL};
+    struct run_opts opts = {.perturb = true, .env = env};
+    struct run_result *r =
+        RUN_WITH(&opts, "assignment", "-a", "naive", "-m", "processes", "-w",
+                 "4", "-r", "1", "100000", "400000", "100000");
+    cr_assert(r->exit_code == 1 && strstr(r->err, "fork") != NULL,
+              "`%s` with the 3rd fork failing (EAGAIN) should stop with "
+              "status 1 and 'assignment: fork: ...' on stderr; it %s. "
+              "stderr:\n%s\nHint: TODO(09.5): check fork's result, and "
+              "wait for the children already started before stopping.",
+              r->desc, run_how_ended(r), r->err);
+    static struct pair pairs[MAX_PAIRS];
+    cr_assert(parse_pairs(r->out, pairs, MAX_PAIRS) == 0,
+              "`%s`: a fork failed, yet the program printed sums. "
+              "stdout:\n%s\nHint: TODO(09.5).",
+              r->desc, r->out);
     run_free(r);
 }

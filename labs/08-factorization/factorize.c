@@ -14,10 +14,11 @@
  *          and its answers are compared with the serial ones.
  *
  * Usage:   factorize [-n count] [-s first] [-w workers] [-m mode] [-r runs]
- *                    [-o file] [-p]
+ *                    [-o file] [-p] [-h]
  *          -n count    how many odd numbers, 1..100000 (default 300)
- *          -s first    the first of them (default 9999999999999); the
- *                      others follow in steps of 2
+ *          -s first    the first of them, odd, 1..2305843009213693951
+ *                      (default 9999999999999); the others follow in
+ *                      steps of 2
  *          -w workers  worker counts to try, e.g. 2,4,8 (default), 1..64
  *          -m mode     all (default), serial, threads or processes
  *          -r runs     timed runs per variant after one warm-up, 1..100
@@ -26,6 +27,7 @@
  *                      (format: common/bench.h)
  *          -p          print every variant's factorizations, as lines
  *                      "threads 4: 21 = 3 * 7"
+ *          -h, --help  print the usage line on stdout and exit
  *
  * Observe: in C, unlike Python, threads DO speed up this work: there is no
  *          global interpreter lock. With 2 cores, 2 workers take about half
@@ -47,9 +49,13 @@
 #include "factor.h"
 
 #define USAGE                                                                  \
-    "[-n count] [-s first] [-w workers] [-m mode] [-r runs] [-o file] [-p]"
+    "[-n count] [-s first] [-w workers] [-m mode] [-r runs] [-o file] [-p] "   \
+    "[-h]"
 #define MAX_COUNTS 16 /* worker counts in -w */
 #define WARMUPS 1
+#define MAX_NUMBERS 100000
+/* The biggest first: first + 2 * count stays far from overflow. */
+#define MAX_FIRST (LONG_MAX / 4)
 
 /* One variant of the benchmark, as bench_run calls it. */
 struct job {
@@ -93,6 +99,24 @@ struct row {
     struct bench_result r;
 };
 
+/* Stop with the first answer of variant j that differs from serial's. */
+static _Noreturn void report_wrong(const struct job *j,
+                                   const struct factorization *serial,
+                                   size_t differ, size_t first)
+{
+    printf("  WRONG\n");
+    if (fflush(stdout) == EOF)
+        die("fflush");
+    (void)fprintf(stderr,
+                  "%s: %s with %d workers: %zu of %zu factorizations differ "
+                  "from the serial ones; the first:\n  serial: ",
+                  errors_progname(), j->variant, j->workers, differ, j->count);
+    print_factorization(stderr, &serial[first]);
+    (void)fprintf(stderr, "  %s: ", j->variant);
+    print_factorization(stderr, &j->results[first]);
+    exit(EXIT_FAILURE);
+}
+
 /* Time one variant, print its line, and check it against the serial
  * answers (NULL for the serial run itself); with print, then print its
  * factorizations. */
@@ -111,20 +135,8 @@ static struct row measure(struct job *j, int runs,
     } else {
         size_t first = 0;
         size_t differ = factor_compare(serial, j->results, j->count, &first);
-        if (differ != 0) {
-            printf("  WRONG\n");
-            if (fflush(stdout) == EOF)
-                die("fflush");
-            (void)fprintf(stderr,
-                          "%s: %s with %d workers: %zu of %zu factorizations "
-                          "differ from the serial ones; the first:\n  serial: ",
-                          errors_progname(), j->variant, j->workers, differ,
-                          j->count);
-            print_factorization(stderr, &serial[first]);
-            (void)fprintf(stderr, "  %s: ", j->variant);
-            print_factorization(stderr, &j->results[first]);
-            exit(EXIT_FAILURE);
-        }
+        if (differ != 0)
+            report_wrong(j, serial, differ, first);
         printf("  speedup %5.2f  same %zu factorizations as serial\n",
                serial_median / row.r.median, j->count);
     }
@@ -137,112 +149,147 @@ static struct row measure(struct job *j, int runs,
     return row;
 }
 
-int main(int argc, char *argv[])
+/* What the command line asks for. */
+struct options {
+    size_t count;   /* how many odd numbers */
+    uint64_t first; /* the first of them: odd */
+    long workers[MAX_COUNTS];
+    int nworkers;            /* how many worker counts in workers */
+    bool threads, processes; /* which parallel modes to run */
+    int runs;
+    const char *data_path; /* -o, or NULL */
+    bool print;
+};
+
+static struct options parse_args(int argc, char *argv[])
 {
-    errors_set_progname(argv[0]);
-    long count = 300, first = 9999999999999L, runs = 5;
-    long workers[MAX_COUNTS] = {2, 4, 8};
-    int nworkers = 3;
-    const char *mode = "all", *data_path = NULL;
-    bool print = false;
+    struct options o = {.count = 300,
+                        .first = 9999999999999ULL,
+                        .workers = {2, 4, 8},
+                        .nworkers = 3,
+                        .runs = 5};
+    const char *mode = "all";
     int opt;
-    while ((opt = getopt(argc, argv, "n:s:w:m:r:o:p")) != -1) {
+    while ((opt = getopt(argc, argv, "n:s:w:m:r:o:ph")) != -1) {
         switch (opt) {
         case 'n':
-            count = arg_long(optarg, 1, 100000, "count", USAGE);
+            o.count = (size_t)arg_long(optarg, 1, MAX_NUMBERS, "count", USAGE);
             break;
         case 's':
-            first = arg_long(optarg, 1, LONG_MAX / 4, "first", USAGE);
+            o.first = (uint64_t)arg_long(optarg, 1, MAX_FIRST, "first", USAGE);
+            if (o.first % 2 == 0)
+                die_usage(USAGE, "first: '%s' is even; the numbers are odd",
+                          optarg);
             break;
         case 'w':
-            nworkers = bench_parse_list(optarg, 1, FACTOR_WORKERS, workers,
-                                        MAX_COUNTS, "workers", USAGE);
+            o.nworkers = bench_parse_list(optarg, 1, FACTOR_WORKERS, o.workers,
+                                          MAX_COUNTS, "workers", USAGE);
             break;
         case 'm':
             mode = optarg;
             break;
         case 'r':
-            runs = arg_long(optarg, 1, 100, "runs", USAGE);
+            o.runs = (int)arg_long(optarg, 1, 100, "runs", USAGE);
             break;
         case 'o':
-            data_path = optarg;
+            o.data_path = optarg;
             break;
         case 'p':
-            print = true;
+            o.print = true;
             break;
+        case 'h':
+            args_help(USAGE);
         default:
             die_bad_option(USAGE);
         }
     }
     if (optind != argc)
         die_usage(USAGE, "unexpected argument '%s'", argv[optind]);
-    bool threads = strcmp(mode, "all") == 0 || strcmp(mode, "threads") == 0;
-    bool processes = strcmp(mode, "all") == 0 || strcmp(mode, "processes") == 0;
-    if (!threads && !processes && strcmp(mode, "serial") != 0)
+    o.threads = strcmp(mode, "all") == 0 || strcmp(mode, "threads") == 0;
+    o.processes = strcmp(mode, "all") == 0 || strcmp(mode, "processes") == 0;
+    if (!o.threads && !o.processes && strcmp(mode, "serial") != 0)
         die_usage(USAGE, "unknown mode '%s'", mode);
+    return o;
+}
 
-    size_t n = (size_t)count;
-    uint64_t *nums = malloc(n * sizeof *nums);
-    struct factorization *serial = calloc(n, sizeof *serial);
-    struct factorization *results = calloc(n, sizeof *results);
-    struct row rows[1 + 2 * MAX_COUNTS];
-    if (nums == NULL || serial == NULL || results == NULL)
-        die("malloc");
-    for (size_t i = 0; i < n; i++)
-        nums[i] = (uint64_t)first + 2 * i;
-
-    char machine[300];
-    bench_machine(machine, sizeof machine);
-    printf("factorize %zu numbers from %" PRIu64 " to %" PRIu64
-           " by trial division; %d warm-up + %ld timed run%s per variant; "
-           "%s\n",
-           n, nums[0], nums[n - 1], WARMUPS, runs, runs == 1 ? "" : "s",
-           machine);
-
-    /* The serial answers are the reference every other variant must
-     * match; check at least that they multiply back. */
-    struct job job = {"serial", 1, nums, n, serial};
-    int nrows = 0;
-    rows[nrows++] = measure(&job, (int)runs, NULL, 0, print);
-    for (size_t i = 0; i < n; i++) {
-        if (!factor_multiplies_back(&serial[i])) {
+/* Time the serial variant into serial; its answers are the reference
+ * every other variant must match: check at least that they multiply
+ * back. */
+static struct row run_serial(struct job *job, const struct options *o)
+{
+    struct row row = measure(job, o->runs, NULL, 0, o->print);
+    for (size_t i = 0; i < job->count; i++) {
+        if (!factor_multiplies_back(&job->results[i])) {
             (void)fprintf(stderr,
                           "%s: the serial factorization does not multiply "
                           "back to its number: ",
                           errors_progname());
-            print_factorization(stderr, &serial[i]);
+            print_factorization(stderr, &job->results[i]);
             exit(EXIT_FAILURE);
         }
     }
-    double serial_median = rows[0].r.median;
+    return row;
+}
 
-    for (int w = 0; w < nworkers; w++) {
-        job.workers = (int)workers[w];
+/* Write the rows to the data file for gnuplot. */
+static void write_data(const struct options *o, const struct row *rows,
+                       int nrows)
+{
+    char title[128];
+    if (snprintf(title, sizeof title, "factorize %zu odd numbers from %" PRIu64,
+                 o->count, o->first) < 0)
+        die("snprintf");
+    FILE *f = bench_data_open(o->data_path, title, WARMUPS, o->runs);
+    for (int i = 0; i < nrows; i++)
+        bench_data_row(f, rows[i].variant, rows[i].workers, &rows[i].r);
+    bench_data_close(f, o->data_path);
+    printf("measurements written to %s\n", o->data_path);
+}
+
+int main(int argc, char *argv[])
+{
+    errors_set_progname(argv[0]);
+    if (args_help_requested(argc, argv))
+        args_help(USAGE);
+    struct options o = parse_args(argc, argv);
+    uint64_t *nums = malloc(o.count * sizeof *nums);
+    struct factorization *serial = calloc(o.count, sizeof *serial);
+    struct factorization *results = calloc(o.count, sizeof *results);
+    if (nums == NULL || serial == NULL || results == NULL)
+        die("malloc");
+    for (size_t i = 0; i < o.count; i++)
+        nums[i] = o.first + 2 * i;
+
+    char machine[300];
+    bench_machine(machine, sizeof machine);
+    printf("factorize %zu numbers from %" PRIu64 " to %" PRIu64
+           " by trial division; %d warm-up + %d timed run%s per variant; "
+           "%s\n",
+           o.count, nums[0], nums[o.count - 1], WARMUPS, o.runs,
+           o.runs == 1 ? "" : "s", machine);
+
+    struct row rows[1 + 2 * MAX_COUNTS];
+    int nrows = 0;
+    struct job job = {"serial", 1, nums, o.count, serial};
+    rows[nrows++] = run_serial(&job, &o);
+    for (int w = 0; w < o.nworkers; w++) {
+        job.workers = (int)o.workers[w];
         job.results = results;
-        if (threads) {
+        if (o.threads) {
             job.variant = "threads";
             rows[nrows++] =
-                measure(&job, (int)runs, serial, serial_median, print);
+                measure(&job, o.runs, serial, rows[0].r.median, o.print);
         }
-        if (processes) {
+        if (o.processes) {
             job.variant = "processes";
             rows[nrows++] =
-                measure(&job, (int)runs, serial, serial_median, print);
+                measure(&job, o.runs, serial, rows[0].r.median, o.print);
         }
     }
-    printf("all %d variants gave the same %zu factorizations\n", nrows, n);
-
-    if (data_path != NULL) {
-        char title[128];
-        if (snprintf(title, sizeof title,
-                     "factorize %zu odd numbers from %" PRIu64, n, nums[0]) < 0)
-            die("snprintf");
-        FILE *f = bench_data_open(data_path, title, WARMUPS, (int)runs);
-        for (int i = 0; i < nrows; i++)
-            bench_data_row(f, rows[i].variant, rows[i].workers, &rows[i].r);
-        bench_data_close(f, data_path);
-        printf("measurements written to %s\n", data_path);
-    }
+    printf("all %d variants gave the same %zu factorizations\n", nrows,
+           o.count);
+    if (o.data_path != NULL)
+        write_data(&o, rows, nrows);
     free(nums);
     free(serial);
     free(results);

@@ -15,7 +15,7 @@
  *          compared with the first serial ones.
  *
  * Usage:   assignment [-a algorithm] [-m mode] [-w workers] [-r runs]
- *                     [-o file] [start stop step]
+ *                     [-o file] [-h] [start stop step]
  *          -a algorithm  naive, sieve or both (default both)
  *          -m mode       all (default), serial, threads or processes
  *          -w workers    worker counts to try, e.g. 2,4,8 (default), 1..64
@@ -24,7 +24,9 @@
  *          -o file       also write the measurements to file for gnuplot
  *                        (format: common/bench.h)
  *          start stop step   the n, as Python's range (default
- *                        100000 2500000 100000; stop at most 100000000)
+ *                        100000 2500000 100000; stop at most 100000000,
+ *                        at most 100000 tasks)
+ *          -h, --help    print the usage line on stdout and exit
  *
  * Observe: 2 workers take about half the serial time, threads and
  *          processes alike, and more workers than cores buy nothing. The
@@ -43,7 +45,7 @@
 #include "primes.h"
 
 #define USAGE                                                                  \
-    "[-a algorithm] [-m mode] [-w workers] [-r runs] [-o file] "               \
+    "[-a algorithm] [-m mode] [-w workers] [-r runs] [-o file] [-h] "          \
     "[start stop step]"
 #define MAX_COUNTS 16
 #define MAX_N 100000000L
@@ -102,16 +104,11 @@ static struct row measure(struct job *j, int runs, const uint64_t *reference,
         for (size_t i = 0; i < j->count; i++) {
             if (j->sums[i] != reference[i]) {
                 printf("  WRONG\n");
-                if (fflush(stdout) == EOF)
-                    die("fflush");
-                (void)fprintf(stderr,
-                              "%s: %s %s with %d workers: the sum below %lu "
-                              "is %llu, but the serial run says %llu\n",
-                              errors_progname(), ALGORITHM_NAMES[j->alg],
-                              j->mode, j->workers, (unsigned long)j->ns[i],
-                              (unsigned long long)j->sums[i],
-                              (unsigned long long)reference[i]);
-                exit(EXIT_FAILURE);
+                die_msg("%s %s with %d workers: the sum below %lu is %llu, "
+                        "but the serial run says %llu",
+                        ALGORITHM_NAMES[j->alg], j->mode, j->workers,
+                        (unsigned long)j->ns[i], (unsigned long long)j->sums[i],
+                        (unsigned long long)reference[i]);
             }
         }
         printf("  same %zu sums as serial", j->count);
@@ -122,15 +119,63 @@ static struct row measure(struct job *j, int runs, const uint64_t *reference,
     return row;
 }
 
-int main(int argc, char *argv[])
+/* What the command line asks for. */
+struct options {
+    bool algs[2];            /* which algorithms: [PRIMES_NAIVE], [SIEVE] */
+    bool threads, processes; /* which parallel modes */
+    long workers[MAX_COUNTS];
+    int nworkers;
+    int runs;
+    const char *data_path; /* -o, or NULL */
+    long start, stop, step;
+};
+
+/* The options -a and -m, checked. */
+static void parse_words(struct options *o, const char *algorithm,
+                        const char *mode)
 {
-    errors_set_progname(argv[0]);
-    long workers[MAX_COUNTS] = {2, 4, 8};
-    int nworkers = 3;
-    long runs = 3;
-    const char *algorithm = "both", *mode = "all", *data_path = NULL;
+    o->algs[PRIMES_NAIVE] = strcmp(algorithm, "naive") == 0;
+    o->algs[PRIMES_SIEVE] = strcmp(algorithm, "sieve") == 0;
+    if (strcmp(algorithm, "both") == 0)
+        o->algs[PRIMES_NAIVE] = o->algs[PRIMES_SIEVE] = true;
+    if (!o->algs[PRIMES_NAIVE] && !o->algs[PRIMES_SIEVE])
+        die_usage(USAGE, "unknown algorithm '%s'", algorithm);
+    bool all = strcmp(mode, "all") == 0;
+    o->threads = all || strcmp(mode, "threads") == 0;
+    o->processes = all || strcmp(mode, "processes") == 0;
+    if (!o->threads && !o->processes && strcmp(mode, "serial") != 0)
+        die_usage(USAGE, "unknown mode '%s'", mode);
+}
+
+/* The range start stop step, if given, checked. */
+static void parse_range(struct options *o, int argc, char *argv[])
+{
+    if (argc - optind == 3) {
+        o->start = arg_long(argv[optind], 0, MAX_N, "start", USAGE);
+        o->stop = arg_long(argv[optind + 1], 0, MAX_N, "stop", USAGE);
+        o->step = arg_long(argv[optind + 2], 1, MAX_N, "step", USAGE);
+    } else if (argc != optind) {
+        die_usage(USAGE, "give start, stop and step, or none of them");
+    }
+    if (o->stop <= o->start)
+        die_usage(USAGE, "the range from %ld to %ld is empty", o->start,
+                  o->stop);
+    long ntasks = (o->stop - o->start + o->step - 1) / o->step;
+    if (ntasks > MAX_TASKS)
+        die_usage(USAGE, "%ld tasks; at most %ld", ntasks, MAX_TASKS);
+}
+
+static struct options parse_args(int argc, char *argv[])
+{
+    struct options o = {.workers = {2, 4, 8},
+                        .nworkers = 3,
+                        .runs = 3,
+                        .start = 100000,
+                        .stop = 2500000,
+                        .step = 100000};
+    const char *algorithm = "both", *mode = "all";
     int opt;
-    while ((opt = getopt(argc, argv, "a:m:w:r:o:")) != -1) {
+    while ((opt = getopt(argc, argv, "a:m:w:r:o:h")) != -1) {
         switch (opt) {
         case 'a':
             algorithm = optarg;
@@ -139,109 +184,110 @@ int main(int argc, char *argv[])
             mode = optarg;
             break;
         case 'w':
-            nworkers = bench_parse_list(optarg, 1, PRIMES_WORKERS, workers,
-                                        MAX_COUNTS, "workers", USAGE);
+            o.nworkers = bench_parse_list(optarg, 1, PRIMES_WORKERS, o.workers,
+                                          MAX_COUNTS, "workers", USAGE);
             break;
         case 'r':
-            runs = arg_long(optarg, 1, 100, "runs", USAGE);
+            o.runs = (int)arg_long(optarg, 1, 100, "runs", USAGE);
             break;
         case 'o':
-            data_path = optarg;
+            o.data_path = optarg;
             break;
+        case 'h':
+            args_help(USAGE);
         default:
             die_bad_option(USAGE);
         }
     }
-    bool algs[2] = {strcmp(algorithm, "naive") == 0,
-                    strcmp(algorithm, "sieve") == 0};
-    if (strcmp(algorithm, "both") == 0)
-        algs[0] = algs[1] = true;
-    if (!algs[0] && !algs[1])
-        die_usage(USAGE, "unknown algorithm '%s'", algorithm);
-    bool all = strcmp(mode, "all") == 0;
-    bool threads = all || strcmp(mode, "threads") == 0;
-    bool processes = all || strcmp(mode, "processes") == 0;
-    if (!threads && !processes && strcmp(mode, "serial") != 0)
-        die_usage(USAGE, "unknown mode '%s'", mode);
+    parse_words(&o, algorithm, mode);
+    parse_range(&o, argc, argv);
+    return o;
+}
 
-    long start = 100000, stop = 2500000, step = 100000;
-    if (argc - optind == 3) {
-        start = arg_long(argv[optind], 0, MAX_N, "start", USAGE);
-        stop = arg_long(argv[optind + 1], 0, MAX_N, "stop", USAGE);
-        step = arg_long(argv[optind + 2], 1, MAX_N, "step", USAGE);
-    } else if (argc != optind) {
-        die_usage(USAGE, "give start, stop and step, or none of them");
-    }
-    if (stop <= start)
-        die_usage(USAGE, "the range from %ld to %ld is empty", start, stop);
-    long ntasks = (stop - start + step - 1) / step;
-    if (ntasks > MAX_TASKS)
-        die_usage(USAGE, "%ld tasks; at most %ld", ntasks, MAX_TASKS);
-
-    size_t count = (size_t)ntasks;
-    uint32_t *ns = malloc(count * sizeof *ns);
-    uint64_t *reference = malloc(count * sizeof *reference);
-    uint64_t *sums = malloc(count * sizeof *sums);
-    if (ns == NULL || reference == NULL || sums == NULL)
-        die("malloc");
-    for (size_t i = 0; i < count; i++)
-        ns[i] = (uint32_t)(start + (long)i * step);
-
-    char machine[300];
-    bench_machine(machine, sizeof machine);
-    printf("sums of the primes below n for n in range(%ld, %ld, %ld): %zu "
-           "tasks; %d warm-up + %ld timed run%s per variant; %s\n",
-           start, stop, step, count, WARMUPS, runs, runs == 1 ? "" : "s",
-           machine);
-
-    struct row rows[2 * (1 + 2 * MAX_COUNTS)];
+/* Every variant the options ask for, serial first for each algorithm;
+ * reference gets the first serial sums. Returns the number of rows. */
+static int run_all(const struct options *o, const uint32_t *ns, size_t count,
+                   uint64_t *sums, uint64_t *reference, struct row *rows)
+{
     int nrows = 0;
     bool have_reference = false;
     for (int a = 0; a < 2; a++) {
-        if (!algs[a])
+        if (!o->algs[a])
             continue;
         /* Serial first: the baseline for the speedups, and (the first
          * time) the sums every other variant must reproduce. */
         struct job job = {
             (enum primes_algorithm)a, "serial", 1, ns, count, sums};
         rows[nrows] =
-            measure(&job, (int)runs, have_reference ? reference : NULL, 0);
+            measure(&job, o->runs, have_reference ? reference : NULL, 0);
         double serial_median = rows[nrows++].r.median;
         if (!have_reference) {
             memcpy(reference, sums, count * sizeof *sums);
             have_reference = true;
         }
-        for (int w = 0; w < nworkers; w++) {
-            job.workers = (int)workers[w];
-            if (processes) {
+        for (int w = 0; w < o->nworkers; w++) {
+            job.workers = (int)o->workers[w];
+            if (o->processes) {
                 job.mode = "processes";
                 rows[nrows++] =
-                    measure(&job, (int)runs, reference, serial_median);
+                    measure(&job, o->runs, reference, serial_median);
             }
-            if (threads) {
+            if (o->threads) {
                 job.mode = "threads";
                 rows[nrows++] =
-                    measure(&job, (int)runs, reference, serial_median);
+                    measure(&job, o->runs, reference, serial_median);
             }
         }
     }
+    return nrows;
+}
+
+/* Write the rows to the data file for gnuplot. */
+static void write_data(const struct options *o, const struct row *rows,
+                       int nrows)
+{
+    char title[160];
+    if (snprintf(title, sizeof title,
+                 "sums of the primes below n for n in range(%ld, %ld, %ld)",
+                 o->start, o->stop, o->step) < 0)
+        die("snprintf");
+    FILE *f = bench_data_open(o->data_path, title, WARMUPS, o->runs);
+    for (int i = 0; i < nrows; i++)
+        bench_data_row(f, rows[i].variant, rows[i].workers, &rows[i].r);
+    bench_data_close(f, o->data_path);
+    printf("measurements written to %s\n", o->data_path);
+}
+
+int main(int argc, char *argv[])
+{
+    errors_set_progname(argv[0]);
+    if (args_help_requested(argc, argv))
+        args_help(USAGE);
+    struct options o = parse_args(argc, argv);
+    size_t count = (size_t)((o.stop - o.start + o.step - 1) / o.step);
+    uint32_t *ns = malloc(count * sizeof *ns);
+    uint64_t *reference = malloc(count * sizeof *reference);
+    uint64_t *sums = malloc(count * sizeof *sums);
+    if (ns == NULL || reference == NULL || sums == NULL)
+        die("malloc");
+    for (size_t i = 0; i < count; i++)
+        ns[i] = (uint32_t)(o.start + (long)i * o.step);
+
+    char machine[300];
+    bench_machine(machine, sizeof machine);
+    printf("sums of the primes below n for n in range(%ld, %ld, %ld): %zu "
+           "tasks; %d warm-up + %d timed run%s per variant; %s\n",
+           o.start, o.stop, o.step, count, WARMUPS, o.runs,
+           o.runs == 1 ? "" : "s", machine);
+
+    struct row rows[2 * (1 + 2 * MAX_COUNTS)];
+    int nrows = run_all(&o, ns, count, sums, reference, rows);
     printf("all %d variants gave the same sums:\n", nrows);
     for (size_t i = 0; i < count; i++)
         printf("[%lu, %llu]\n", (unsigned long)ns[i],
                (unsigned long long)reference[i]);
-
-    if (data_path != NULL) {
-        char title[160];
-        if (snprintf(title, sizeof title,
-                     "sums of the primes below n for n in range(%ld, %ld, %ld)",
-                     start, stop, step) < 0)
-            die("snprintf");
-        FILE *f = bench_data_open(data_path, title, WARMUPS, (int)runs);
-        for (int i = 0; i < nrows; i++)
-            bench_data_row(f, rows[i].variant, rows[i].workers, &rows[i].r);
-        bench_data_close(f, data_path);
-        printf("measurements written to %s\n", data_path);
-    }
+    if (o.data_path != NULL)
+        write_data(&o, rows, nrows);
     free(ns);
     free(reference);
     free(sums);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/types.h>
@@ -14,6 +15,8 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "io.h"
+#include "status.h"
 
 void factorize_naive(uint64_t n, struct factorization *out)
 {
@@ -121,42 +124,6 @@ struct record {
 _Static_assert(sizeof(struct record) <= PIPE_BUF,
                "a record must fit in one atomic pipe write");
 
-/* Write all len bytes of buf to fd, or die (in a child: _exit). */
-static void write_all(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n == -1) {
-            if (errno == EINTR)
-                continue;
-            die_child("write");
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-}
-
-/* Read up to len bytes into buf, stopping early only at end of file.
- * Returns the number of bytes read (0 at end of file). */
-static size_t read_full(int fd, void *buf, size_t len)
-{
-    char *p = buf;
-    size_t got = 0;
-    while (got < len) {
-        ssize_t n = read(fd, p + got, len - got);
-        if (n == -1) {
-            if (errno == EINTR)
-                continue;
-            die("read");
-        }
-        if (n == 0)
-            break;
-        got += (size_t)n;
-    }
-    return got;
-}
-
 /* The child's side: factorize one chunk, then send every answer, and end.
  * The child writes its answers into ITS copy of results (after fork the
  * parent never sees them: copy-on-write), and sends them only once the
@@ -171,11 +138,132 @@ static _Noreturn void child_main(const uint64_t *nums,
         factorize_naive(nums[i], &results[i]);
     for (size_t i = begin; i < end; i++) {
         struct record rec = {.index = i, .f = results[i]};
-        write_all(out_fd, &rec, sizeof rec);
+        if (io_write_all(out_fd, &rec, sizeof rec) == -1)
+            die_child("write");
     }
     if (close(out_fd) == -1)
         die_child("close");
     _exit(EXIT_SUCCESS);
+}
+
+/* A fork failed after `started` children: end them (they would work for
+ * nobody), wait for them, and stop with fork's error. */
+static _Noreturn void abandon(int err, const pid_t *pids, int started)
+{
+    for (int w = 0; w < started; w++)
+        (void)kill(pids[w], SIGKILL);
+    for (int w = 0; w < started; w++)
+        (void)waitpid(pids[w], NULL, 0);
+    die_errnum(err, "fork");
+}
+
+/* Fork one child per chunk, each sending its answers to fds[1]; the
+ * parent keeps the pids and closes its own write end. */
+static void start_workers(const uint64_t *nums, size_t count,
+                          struct factorization *results, int workers,
+                          const int fds[2], pid_t *pids)
+{
+    /* TODO(08.3): Fork one child per chunk (chunk_of gives chunk w). Each
+     * child closes the read end it does not use and calls
+     * child_main(nums, results, begin, end, fds[1]), which never returns.
+     * The parent keeps every pid in pids[w] (a fork that fails: call
+     * abandon(errno, pids, w)), and once all are started closes ITS write
+     * end: the reader sees end of file only when every write end is
+     * closed, the parent's included. */
+    /* BEGIN SOLUTION */
+    for (int w = 0; w < workers; w++) {
+        size_t begin, end;
+        chunk_of(count, workers, w, &begin, &end);
+        if ((pids[w] = fork()) == -1)
+            abandon(errno, pids, w);
+        if (pids[w] == 0) {
+            if (close(fds[0]) == -1)
+                die_child("close");
+            child_main(nums, results, begin, end, fds[1]);
+        }
+    }
+    /* END SOLUTION */
+    /* STARTER
+    (void)child_main;
+    (void)abandon;
+    (void)nums;
+    (void)count;
+    (void)results;
+    (void)workers;
+    (void)pids;
+    STARTER */
+    if (close(fds[1]) == -1)
+        die("close");
+}
+
+/* Read the children's records from fd until end of file into results.
+ * Returns how many arrived; a record that cannot be right (cut short, or
+ * for an index past count) is not stored, and *problem says what it was
+ * (NULL when there was none). */
+static size_t read_records(int fd, struct factorization *results, size_t count,
+                           const char **problem)
+{
+    size_t received = 0;
+    *problem = NULL;
+    /* TODO(08.4): Read records (struct record) from fd with io_read_all
+     * until it returns 0 (end of file), putting each one's factorization
+     * at results[rec.index] and counting them. A short record, or an
+     * index >= count, is a problem: set *problem and stop reading. The
+     * caller then waits for every child (reap_workers) and stops with an
+     * error if a child failed or fewer than count answers came: a missing
+     * answer must never pass as a result. */
+    /* BEGIN SOLUTION */
+    struct record rec;
+    ssize_t got;
+    while ((got = io_read_all(fd, &rec, sizeof rec)) == (ssize_t)sizeof rec) {
+        if (rec.index >= count) {
+            *problem = "a child sent a record for a number it was not given";
+            return received;
+        }
+        results[rec.index] = rec.f;
+        received++;
+    }
+    if (got == -1)
+        die("read");
+    if (got != 0)
+        *problem = "a record was cut short";
+    /* END SOLUTION */
+    /* STARTER
+    (void)fd;
+    (void)results;
+    (void)count;
+    STARTER */
+    return received;
+}
+
+/* Wait for every child; once all are reaped, stop with a message naming
+ * the first that did not exit with status 0 and how it ended. */
+static void reap_workers(const pid_t *pids, int workers)
+{
+    int failed = -1, failed_status = 0;
+    /* TODO(08.4), continued: waitpid every child (all of them, even after
+     * one failed: none may be left a zombie), and remember the first w
+     * whose status is not a normal exit with status 0. */
+    /* BEGIN SOLUTION */
+    for (int w = 0; w < workers; w++) {
+        int status;
+        if (waitpid(pids[w], &status, 0) == -1)
+            die("waitpid");
+        if (failed == -1 && !status_ok(status)) {
+            failed = w;
+            failed_status = status;
+        }
+    }
+    /* END SOLUTION */
+    /* STARTER
+    (void)pids;
+    (void)workers;
+    STARTER */
+    if (failed != -1) {
+        char how[64];
+        die_msg("worker process %d %s", failed + 1,
+                status_describe(failed_status, how, sizeof how));
+    }
 }
 
 void factor_processes(const uint64_t *nums, size_t count,
@@ -189,87 +277,16 @@ void factor_processes(const uint64_t *nums, size_t count,
     if (fflush(stdout) == EOF)
         die("fflush");
     pid_t pids[FACTOR_WORKERS];
-
-    /* TODO(08.3): Fork one child per chunk (chunk_of gives chunk w). Each
-     * child closes the read end it does not use and calls
-     * child_main(nums, results, begin, end, fds[1]), which never
-     * returns. The
-     * parent keeps every pid in pids[w], and once all are started closes
-     * ITS write end: the reader sees end of file only when every write end
-     * is closed, the parent's included. */
-    /* BEGIN SOLUTION */
-    for (int w = 0; w < workers; w++) {
-        size_t begin, end;
-        chunk_of(count, workers, w, &begin, &end);
-        if ((pids[w] = fork()) == -1)
-            die("fork");
-        if (pids[w] == 0) {
-            if (close(fds[0]) == -1)
-                die_child("close");
-            child_main(nums, results, begin, end, fds[1]);
-        }
-    }
-    if (close(fds[1]) == -1)
+    start_workers(nums, count, results, workers, fds, pids);
+    const char *problem;
+    size_t received = read_records(fds[0], results, count, &problem);
+    if (close(fds[0]) == -1) /* a child still writing gets EPIPE */
         die("close");
-    /* END SOLUTION */
-    /* STARTER
-    (void)child_main;
-    (void)pids;
-    (void)nums;
-    (void)workers;
-    if (close(fds[1]) == -1)
-        die("close");
-    STARTER */
-
-    /* TODO(08.4): Read records (struct record) from fds[0] with read_full
-     * until end of file, putting each one's factorization at
-     * results[rec.index] and counting them; then close fds[0] and waitpid
-     * every child. If a child did not exit with status 0, or fewer than
-     * count records arrived, print "factorize: ..." on stderr and
-     * exit(EXIT_FAILURE): a missing answer must never pass as a result. */
-    size_t received = 0;
-    /* BEGIN SOLUTION */
-    struct record rec;
-    size_t got;
-    while ((got = read_full(fds[0], &rec, sizeof rec)) == sizeof rec) {
-        if (rec.index >= count) {
-            (void)fprintf(stderr, "%s: a child sent index %llu of %zu\n",
-                          errors_progname(), (unsigned long long)rec.index,
-                          count);
-            exit(EXIT_FAILURE);
-        }
-        results[rec.index] = rec.f;
-        received++;
-    }
-    if (got != 0) {
-        (void)fprintf(stderr, "%s: a record was cut short\n",
-                      errors_progname());
-        exit(EXIT_FAILURE);
-    }
-    if (close(fds[0]) == -1)
-        die("close");
-    for (int w = 0; w < workers; w++) {
-        int status;
-        if (waitpid(pids[w], &status, 0) == -1)
-            die("waitpid");
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-            (void)fprintf(stderr, "%s: worker process %d failed\n",
-                          errors_progname(), w + 1);
-            exit(EXIT_FAILURE);
-        }
-    }
-    /* END SOLUTION */
-    /* STARTER
-    (void)read_full;
-    (void)results;
-    if (close(fds[0]) == -1)
-        die("close");
-    STARTER */
-    if (received != count) {
-        (void)fprintf(stderr, "%s: %zu of %zu results came back\n",
-                      errors_progname(), received, count);
-        exit(EXIT_FAILURE);
-    }
+    reap_workers(pids, workers);
+    if (problem != NULL)
+        die_msg("%s", problem);
+    if (received != count)
+        die_msg("%zu of %zu results came back", received, count);
 }
 
 size_t factor_compare(const struct factorization *a,
