@@ -18,10 +18,13 @@
 #   make handouts [LAB=NN]  re-run the handouts' *Run* cells on the reference
 #   make grade SUBMISSIONS=DIR   grade a class (tests/grade/)
 #   make plots / plots-again     the lecture's benchmarks and charts
+#   make plots-python  the benchmarks' Python twins and the C-vs-Python chart
+#   make notebooks / notebooks-html / notebooks-run   the labs as Jupyter
+#                     notebooks (tests/tools/notebooks.mk); make notebook LAB=NN
 #   make format / lint / clean / help
 #
-# Inside a lab folder, `make check`, `make run` and `make help` do the same
-# for that lab.
+# Inside a lab folder, `make check`, `make run`, `make notebook` and
+# `make help` do the same for that lab.
 #
 # Programs: every .c file of a lab folder that defines `int main(` is a
 # program; the lab's other .c files are modules linked into each of them.
@@ -236,12 +239,11 @@ format:
 # make lint: clang-format on every C file (common/, solutions/, tests/),
 # clang-tidy (.clang-tidy) on common/ and solutions/, and the 60-line
 # function limit (.clang-tidy's readability-function-size) on the folders in
-# LINT_SIZE_DIRS. solutions/ joins them once its long functions are
-# shortened; until then make lint lists them (LINT_SIZE_DIRS="common
-# tests/harness solutions" turns it on). tests/harness gets only the
+# LINT_SIZE_DIRS (tests/tools/long-functions.sh lists the long functions
+# of a folder left out of it). tests/harness gets only the
 # function limit: the full set on the test files costs minutes (Criterion's
 # headers) for little.
-LINT_SIZE_DIRS ?= common tests/harness
+LINT_SIZE_DIRS ?= common tests/harness solutions
 TIDY_FLAGS = $(filter-out -MMD -MP,$(CFLAGS_plain)) -Icommon -Itests/harness
 lint:
 	@bash tests/tools/deps.sh lint
@@ -267,14 +269,16 @@ ifneq ($(KIT_IN_LAB),)
 	@echo "                             ThreadSanitizer (SAN=asan: AddressSanitizer+UBSan,"
 	@echo "                             SAN=valgrind: under valgrind)"
 	@echo "  make run [PROG=name] [ARGS=\"...\"]   build and run one of your programs"
+	@echo "  make notebook              this lab's handout as a Jupyter notebook (prints the URL)"
 	@echo "  Programs: $(notdir $(student_$(lab)_progs))"
 else
-	@sed -n '2,24p' Makefile
+	@sed -n '2,27p' Makefile
 endif
 
 # The lecture's benchmarks and plots, and class grading, have their own
 # rules next to their scripts.
 -include plots/plots.mk
+-include plots/python/python.mk
 -include tests/grade/grade.mk
 -include tests/tools/notebooks.mk
 

@@ -35,7 +35,7 @@
 #define LAB01_HEADER "student,01-hello-process,total,note\n"
 #define UID_BASE 64000 /* grade.sh's GRADE_UID_BASE default */
 #define UID_SPAN 1000
-#define NET_PORT 47613 /* what tests/grade/sample/net tries to reach */
+#define NET_PORT 47613   /* what tests/grade/sample/net tries to reach */
 #define REFUSED_NAMES 11 /* linkstudent and the ten names of make-class.sh */
 
 TestSuite(grading_quick, .timeout = 240);
@@ -349,8 +349,7 @@ Test(grading_class, every_score_reason_and_leftover_of_the_sample_class)
     int one = 1;
     bool listening =
         listener != -1 &&
-        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) ==
-            0 &&
+        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
         bind(listener, (struct sockaddr *)&a, sizeof a) == 0 &&
         listen(listener, 8) == 0;
     if (!listening)

@@ -3,7 +3,8 @@
 #
 #   1. the handout (labs/NN/README.md), the lab's Makefile and the
 #      instructors' answers (solutions/NN/ANSWERS.md) exist;
-#   2. every starter file is what its reference generates (starter.sh);
+#   2. every starter file is what its reference generates (starter.sh),
+#      and the lab's notebook is what its handout makes (notebooks.py);
 #   3. the starter marks its gaps as TODO(NN.k), with this lab's number;
 #   4. the starter compiles with the kit's full warnings and -Werror;
 #   5. the lab has tests, and every one of them has a timeout;
@@ -67,6 +68,11 @@ for dir in labs/[0-9][0-9]-*/; do
         say ok "starter files are what the reference generates"
     else
         say FAIL "starter out of sync with the reference:"; echo "$out" | head -n 30 | sed 's/^/         /'
+    fi
+    if out=$(python3 tests/tools/notebooks.py check "$lab" 2>&1); then
+        say ok "the notebook is what the handout makes"
+    else
+        say FAIL "$out"
     fi
     todos=$(grep -ho 'TODO([0-9]*\.[0-9]*)' "labs/$lab"/*.[ch] 2>/dev/null | sort -u)
     wrong=$(printf '%s\n' "$todos" | grep -v "^TODO($num\." | grep -v '^$')
