@@ -69,7 +69,7 @@ class DataFile:
             f" ({platform.python_implementation()})\n"
             "# flags: -\n"
             f"# date: {stamp.strftime('%Y-%m-%dT%H:%M:%SZ')}\n"
-            f"# runs: {runs} timed after {warmups} warm-up\n"
+            f"# runs: {runs} timed after {warmups} warm-up(s)\n"
             "# columns: variant workers median min max cpu_median cpu_min cpu_max\n")
 
     def row(self, variant, workers, m):

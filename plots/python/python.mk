@@ -27,7 +27,7 @@ plots-no-python:
 
 # After the C charts (plots): never measured beside another benchmark.
 plots-python: plots
-	@$(MAKE) --no-print-directory $(PY_CHART)
+	@$(MAKE) --no-print-directory -s $(PY_CHART)
 	@echo "plots: the C-against-Python chart is $(PLOTS_OUT)/c-vs-python.png (and .svg)"
 
 $(PLOTS_DATA)/py-factorization.dat: plots/python/factorize.py plots/python/kitbench.py
@@ -45,3 +45,10 @@ $(PLOTS_DATA)/py-assignment.dat: plots/python/assignment.py plots/python/kitbenc
 
 $(PY_CHART) &: plots/c-vs-python.gp plots/common.gp $(PY_DATA) $(PLOTS_DATA)/factorization.dat $(PLOTS_DATA)/assignment.dat
 	gnuplot -e "dir='$(PLOTS_DATA)'; out='$(PLOTS_OUT)/c-vs-python'" $<
+
+# make plots-examples (plots.mk) copies this chart over the committed
+# example too.
+.PHONY: plots-python-examples
+plots-examples: plots-python-examples
+plots-python-examples: plots-python
+	cp $(PY_CHART) plots/examples/
