@@ -7,10 +7,7 @@
  * fast.
  */
 #include <criterion/criterion.h>
-#include <dirent.h>
-#include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "killer.h"
 #include "run.h"
 
 #define LAB "09-assignment"
@@ -241,74 +239,6 @@ Test(lab09_processes, every_process_count_gives_the_serial_sums)
 
 /* ---- a worker process that dies ------------------------------------- */
 
-/* A thread of the test process (not a process: it must not count as a
- * leftover) that finds a worker of the program - a process named prog
- * whose parent is named prog too, below this test process - and sends it
- * a signal. */
-struct killer {
-    const char *prog;
-    int sig;
-    atomic_bool stop;
-    pid_t victim; /* 0 if none was found */
-};
-
-/* comm and ppid of pid from /proc; false if it is gone. */
-static bool proc_stat(pid_t pid, char *comm, size_t size, pid_t *ppid)
-{
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return false;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    char *open = strchr(buf, '('), *close = strrchr(buf, ')');
-    int parent;
-    if (open == NULL || close == NULL ||
-        sscanf(close + 1, " %*c %d", &parent) != 1)
-        return false;
-    snprintf(comm, size, "%.*s", (int)(close - open - 1), open + 1);
-    *ppid = (pid_t)parent;
-    return true;
-}
-
-static bool is_worker(const struct killer *k, pid_t pid)
-{
-    char comm[64];
-    pid_t ppid, above;
-    if (!proc_stat(pid, comm, sizeof comm, &ppid) ||
-        strcmp(comm, k->prog) != 0 ||
-        !proc_stat(ppid, comm, sizeof comm, &above) ||
-        strcmp(comm, k->prog) != 0)
-        return false;
-    for (int depth = 0; depth < 8 && above > 1; depth++) {
-        if (above == getpid())
-            return true;
-        if (!proc_stat(above, comm, sizeof comm, &above))
-            return false;
-    }
-    return false;
-}
-
-static void *killer_main(void *arg)
-{
-    struct killer *k = arg;
-    while (!atomic_load(&k->stop) && k->victim == 0) {
-        DIR *d = opendir("/proc");
-        struct dirent *e;
-        while (d != NULL && (e = readdir(d)) != NULL && k->victim == 0) {
-            pid_t pid = (pid_t)atoi(e->d_name);
-            if (pid > 0 && is_worker(k, pid) && kill(pid, k->sig) == 0)
-                k->victim = pid;
-        }
-        if (d != NULL)
-            closedir(d);
-        nanosleep(&(struct timespec){0, 1000000}, NULL);
-    }
-    return NULL;
-}
-
 Test(lab09_processes, a_killed_worker_is_an_error_not_a_result, .timeout = 60)
 {
     char path[] = "/tmp/kit-lab09-kill-XXXXXX";
@@ -316,19 +246,15 @@ Test(lab09_processes, a_killed_worker_is_an_error_not_a_result, .timeout = 60)
     cr_assert_neq(fd, -1, "mkstemp failed");
     close(fd);
     unlink(path); /* the program must not create it */
-    static struct killer k;
-    k = (struct killer){.prog = "assignment", .sig = SIGKILL};
-    pthread_t id;
-    cr_assert_eq(pthread_create(&id, NULL, killer_main, &k), 0);
+    struct run_killer *k = run_killer_start("assignment", SIGKILL);
     /* Two workers doing the naive sums: a tenth of a second or more, time
      * enough to be found; the test kills the first it finds, and the
      * other one must still be waited for. */
     struct run_result *r =
         RUN("assignment", "-a", "naive", "-m", "processes", "-w", "2", "-r",
             "1", "-o", path, "200000", "500000", "100000");
-    atomic_store(&k.stop, true);
-    pthread_join(id, NULL);
-    cr_assert(k.victim != 0,
+    pid_t victim = run_killer_stop(k);
+    cr_assert(victim != 0,
               "`%s` never started a worker process (a child of assignment) "
               "that the test could kill. It %s. Hint: TODO(09.5).",
               r->desc, run_how_ended(r));
@@ -336,7 +262,7 @@ Test(lab09_processes, a_killed_worker_is_an_error_not_a_result, .timeout = 60)
               "`%s`: the test killed worker %d with SIGKILL; the program "
               "should stop with status 1 and a message. It %s; stderr:\n%s\n"
               "Hint: TODO(09.5): look at every child's status.",
-              r->desc, (int)k.victim, run_how_ended(r), r->err);
+              r->desc, (int)victim, run_how_ended(r), r->err);
     cr_assert(strstr(r->err, "signal 9") != NULL,
               "`%s`: a worker was killed by signal 9 (SIGKILL); the message "
               "should say so ('... killed by signal 9'), decoded from the "
