@@ -427,7 +427,7 @@ static void launch_env(struct launch *l, const struct run_opts *opts)
         }
     }
     bool sanitized = l->san != NULL || run_sanitizer() != NULL;
-    if (opts->perturb && !sanitized && !l->valgrind) {
+    if (opts->perturb && !sanitized) {
         snprintf(preload, sizeof preload, "LD_PRELOAD=%s",
                  run_perturb_library());
         cr_assert(access(preload + strlen("LD_PRELOAD="), R_OK) == 0,

@@ -65,8 +65,8 @@ struct run_opts {
     bool perturb; /* preload the schedule perturber (perturb.c): yields
                      and short sleeps around locks, waits and wake-ups,
                      so that a race shows on (nearly) every run. Ignored
-                     for sanitizer and valgrind runs, which have their own
-                     interceptors. */
+                     for sanitizer runs, whose runtimes have their own
+                     interceptors (valgrind's memcheck runs it fine). */
 };
 
 #define RUN_TSAN "tsan" /* ThreadSanitizer: data races, lock misuse */
