@@ -54,14 +54,6 @@ static void expect_refused(const char *const *const bad[], size_t count)
 
 #define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
 
-/* A correct waiter uses next to no CPU: a few ms to start its threads.
- * Under valgrind or a whole-run sanitizer build the tools themselves cost
- * far more than that, so the CPU checks are left out there. */
-static bool cpu_is_measurable(void)
-{
-    return getenv("KIT_VALGRIND") == NULL && run_sanitizer() == NULL;
-}
-
 /* -h and --help: the usage line on stdout, exit status 0. */
 static void expect_help(const char *prog)
 {
@@ -448,7 +440,7 @@ Test(lab06_bounded, waiting_workers_sleep_in_sem_wait)
      * 20 on this 2-core VM, up to 200 % on an idle one. 6 % is the line. */
     struct run_result *r = RUN("bounded", "-t", "32", "-k", "1", "-s", "0.03");
     run_expect_success(r, "TODO(06.7) to TODO(06.9)");
-    cr_assert(!cpu_is_measurable() ||
+    cr_assert(!run_cpu_is_measurable() ||
                   (r->elapsed >= 0.9 && r->cpu_seconds < 0.06 * r->elapsed),
               "`%s` ran %.2f s, mostly waiting, but used %.2f s of CPU: a "
               "worker spins while it waits for a slot.\nHint: TODO(06.8): "
@@ -549,7 +541,7 @@ Test(lab06_event, waiters_sleep_instead_of_spinning)
      * of 20 (the scheduler shares a session's CPU among its threads), up to
      * 200 % on an idle one. 6 % is the line between. */
     struct run_result *r = check_event(NULL, "32", "1", "0");
-    cr_assert(!cpu_is_measurable() ||
+    cr_assert(!run_cpu_is_measurable() ||
                   (r->elapsed >= 1.0 && r->cpu_seconds < 0.06 * r->elapsed),
               "`%s` ran %.2f s of which it spent about 1 s waiting, but used "
               "%.2f s of CPU: a waiter spins instead of sleeping.\nHint: "

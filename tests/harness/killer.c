@@ -45,15 +45,22 @@ static bool proc_stat(pid_t pid, char *comm, size_t size, pid_t *ppid)
     return true;
 }
 
+/* Is comm the name of the program? Under make valgrind every process of
+ * the program runs as valgrind's tool, named "memcheck-amd64-" or the
+ * like. */
+static bool is_prog(const struct run_killer *k, const char *comm)
+{
+    return strcmp(comm, k->prog) == 0 || (getenv("KIT_VALGRIND") != NULL &&
+                                          strncmp(comm, "memcheck", 8) == 0);
+}
+
 /* A worker: named prog, its parent named prog, below this process. */
 static bool is_worker(const struct run_killer *k, pid_t pid)
 {
     char comm[64];
     pid_t ppid, above;
-    if (!proc_stat(pid, comm, sizeof comm, &ppid) ||
-        strcmp(comm, k->prog) != 0 ||
-        !proc_stat(ppid, comm, sizeof comm, &above) ||
-        strcmp(comm, k->prog) != 0)
+    if (!proc_stat(pid, comm, sizeof comm, &ppid) || !is_prog(k, comm) ||
+        !proc_stat(ppid, comm, sizeof comm, &above) || !is_prog(k, comm))
         return false;
     for (int depth = 0; depth < 8 && above > 1; depth++) {
         if (above == getpid())

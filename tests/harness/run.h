@@ -106,6 +106,12 @@ double run_timeout_scale(void);
  * sanitizer (KIT_SANITIZER, set by make tsan / make asan), else NULL. */
 const char *run_sanitizer(void);
 
+/* Whether a program's CPU time says whether it spins: not under valgrind
+ * or a whole-run sanitizer build (make valgrind, make tsan, make asan),
+ * whose own work costs far more CPU than a waiting program. Tests that
+ * compare cpu_seconds with elapsed check only when this is true. */
+bool run_cpu_is_measurable(void);
+
 /* Path of the schedule perturber library (static buffer); next to the
  * test binary. */
 const char *run_perturb_library(void);
