@@ -179,9 +179,10 @@ static bool reap(pid_t pid, const char *what)
 /* The slow reader: small odd-sized reads with pauses, copied to stdout. */
 static void slow_relay(int in, int out)
 {
-    char buf[4096];
+    enum { MOST = 1000 + 6 * 517 }; /* the largest read asked for below */
+    char buf[MOST];
     for (int reads = 0;; reads++) {
-        size_t ask = 1000 + (size_t)(reads % 7) * 517;
+        size_t ask = 1000 + (size_t)(reads % 7) * 517; /* at most MOST */
         ssize_t n = read(in, buf, ask);
         if (n == -1 && errno == EINTR)
             continue;
