@@ -427,9 +427,17 @@ Test(lab03_frame, write_all_and_send_msg_survive_short_writes_and_signals)
      * slow reader, while a timer interrupts the writer every 200 us.
      * Under valgrind every step is ~50x slower: smaller, fewer signals. */
     bool vg = under_valgrind();
-    struct item items[3] = {{false, vg ? (256u << 10) + 3 : (4u << 20) + 3},
-                            {false, 0},
-                            {true, vg ? (128u << 10) + 1 : (2u << 20) + 1}};
+    /* The frames come back on the driver's stdout, which the harness keeps
+     * up to its cap (1 MiB in the grading box, KIT_OUTPUT_CAP): stay well
+     * inside it, still far more than a pipe holds. */
+    const char *cap_env = getenv("KIT_OUTPUT_CAP");
+    size_t cap = cap_env != NULL ? strtoul(cap_env, NULL, 10) : 0;
+    size_t big = (4u << 20), small = (2u << 20);
+    if (vg)
+        big = (256u << 10), small = (128u << 10);
+    if (cap > 0 && big + small > cap / 2)
+        big = cap / 4, small = cap / 8;
+    struct item items[3] = {{false, big + 3}, {false, 0}, {true, small + 1}};
     long seed = test_seed();
     char s[16], a[24], b[24], c[24];
     snprintf(s, sizeof s, "%ld", seed);

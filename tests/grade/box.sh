@@ -222,7 +222,12 @@ box_root_args() {
         --perms 1777 --size 16777216 --tmpfs /run/lock
         --ro-bind "$box_export" /kit --chdir /kit)
     if [ $box_root -eq 1 ]; then
-        box_args+=(--cap-drop ALL --cap-add CAP_SETUID --cap-add CAP_SETGID --cap-add CAP_KILL)
+        # CAP_SYS_PTRACE: the runner may read /proc/PID/io of the
+        # student's programs (lab 03's tests kill a peer once it has read
+        # so many bytes). The programs themselves run as the box's user,
+        # which setuid leaves with no capability at all.
+        box_args+=(--cap-drop ALL --cap-add CAP_SETUID --cap-add CAP_SETGID --cap-add CAP_KILL
+            --cap-add CAP_SYS_PTRACE)
     fi
 }
 
