@@ -24,17 +24,21 @@ def cpu_time():
 
 def measure(work, warmups, runs):
     """Run work() warmups times untimed, then runs times timed; return
-    (median, min, max, cpu_median, cpu_min, cpu_max) in seconds."""
+    ((median, min, max, cpu_median, cpu_min, cpu_max) in seconds, what the
+    first timed run returned), so that the caller checks the answers of a
+    run it times instead of paying for one more run."""
     for _ in range(warmups):
         work()
-    wall, cpu = [], []
-    for _ in range(runs):
+    wall, cpu, first = [], [], None
+    for k in range(runs):
         c0, t0 = cpu_time(), time.monotonic()
-        work()
+        got = work()
         wall.append(time.monotonic() - t0)
         cpu.append(cpu_time() - c0)
+        if k == 0:
+            first = got
     return (statistics.median(wall), min(wall), max(wall),
-            statistics.median(cpu), min(cpu), max(cpu))
+            statistics.median(cpu), min(cpu), max(cpu)), first
 
 
 def cpu_model():
