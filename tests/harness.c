@@ -26,7 +26,7 @@ Test(harness, fail_fork_at_makes_the_programs_fork_fail)
     run_free(r);
 }
 
-Test(harness, extra_environment_reaches_the_program_and_rusage_is_measured)
+Test(harness, cpu_time_and_max_rss_of_a_sleeping_program_are_measured)
 {
     /* sleeps runs three tasks that sleep: wall time well above CPU time. */
     struct run_result *r = RUN("sleeps");
