@@ -45,6 +45,10 @@ CFLAGS_tsan  := $(BASE) -O1 -fsanitize=thread
 CFLAGS_asan  := $(BASE) -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
                 -fno-sanitize-recover=undefined
 LDLIBS   := -lm
+# A lab that needs more than libc and libm says so in tests/NN-name/lab.mk:
+# LDLIBS_NN-name (extra libraries, e.g. -lcrypto) and CC_NN-name (another
+# compiler driver, e.g. mpicc). Both are used by every variant of that lab.
+-include $(wildcard tests/[0-9][0-9]-*/lab.mk)
 
 # Which sources each build variant compiles, and with which flags.
 # STUDENT_ROOT lets a grader point the student build at another tree.
@@ -95,16 +99,18 @@ $(1)_$(2)_drvs   := $$(patsubst tests/$(2)/%.c,$$($(1)_$(2)_out)/%,$$(wildcard t
 $(1)_$(2)_cflags := $$(CFLAGS_$(FLAGS_$(1))) -I$$($(1)_$(2)_dir) -Icommon
 $(1)_$(2)_lib    := $(BUILD)/lib/$(FLAGS_$(1))/libkit.a
 
+$(1)_$(2)_cc     := $$(or $$(CC_$(2)),$$(CC))
+
 $$($(1)_$(2)_out)/obj/%.o: $$($(1)_$(2)_dir)/%.c
 	@mkdir -p $$(@D)
-	$$(CC) $$($(1)_$(2)_cflags) -c $$< -o $$@
+	$$($(1)_$(2)_cc) $$($(1)_$(2)_cflags) -c $$< -o $$@
 $$($(1)_$(2)_out)/obj/drivers/%.o: tests/$(2)/%.c
 	@mkdir -p $$(@D)
-	$$(CC) $$($(1)_$(2)_cflags) -c $$< -o $$@
+	$$($(1)_$(2)_cc) $$($(1)_$(2)_cflags) -c $$< -o $$@
 $$($(1)_$(2)_progs): $$($(1)_$(2)_out)/%: $$($(1)_$(2)_out)/obj/%.o $$($(1)_$(2)_modobj) $$($(1)_$(2)_lib)
-	$$(CC) $$($(1)_$(2)_cflags) $$^ -o $$@ $$(LDLIBS)
+	$$($(1)_$(2)_cc) $$($(1)_$(2)_cflags) $$^ -o $$@ $$(LDLIBS_$(2)) $$(LDLIBS)
 $$($(1)_$(2)_drvs): $$($(1)_$(2)_out)/%: $$($(1)_$(2)_out)/obj/drivers/%.o $$($(1)_$(2)_modobj) $$($(1)_$(2)_lib)
-	$$(CC) $$($(1)_$(2)_cflags) $$^ -o $$@ $$(LDLIBS)
+	$$($(1)_$(2)_cc) $$($(1)_$(2)_cflags) $$^ -o $$@ $$(LDLIBS_$(2)) $$(LDLIBS)
 
 .PHONY: $(1)-$(2)
 $(1)-$(2): $$($(1)_$(2)_progs) $$($(1)_$(2)_drvs)

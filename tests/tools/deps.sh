@@ -3,7 +3,9 @@
 #
 # The kit needs: a C compiler and make (build-essential), Criterion (tests),
 # pkg-config (to find Criterion), gnuplot (the lecture plots), valgrind,
-# bubblewrap (the box that make grade builds and tests every submission in).
+# bubblewrap (the box that make grade builds and tests every submission in),
+# and what the later labs use: OpenSSL's libcrypto (lab 14's digests), MPICH
+# (lab 15's mpicc and mpirun), inotify-tools (make watch).
 # `deps.sh lint` adds clang-format and clang-tidy.
 # As root with apt-get it installs what is missing, non-interactively;
 # otherwise it prints the exact command to run and stops with status 1.
@@ -18,6 +20,9 @@ fi
 command -v gnuplot >/dev/null 2>&1 || missing+=(gnuplot-nox)
 command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+[ -f /usr/include/openssl/evp.h ] || missing+=(libssl-dev)
+command -v mpicc >/dev/null 2>&1 || missing+=(mpich libmpich-dev)
+command -v inotifywait >/dev/null 2>&1 || missing+=(inotify-tools)
 # `deps.sh notebooks`: Jupyter, to run the labs' notebooks (make notebook).
 if [ "${1:-}" = notebooks ]; then
     # Debian's python (jupyter runs on it), not another one first on PATH
