@@ -21,6 +21,10 @@
 
 LECTURE_TARGETS += plots
 
+# A later lab that draws lecture charts adds them in plots/NN-name.mk: its
+# rules, and its charts' files appended to PLOT_FILES (after this file's
+# own PLOT_FILES line, which is why the include is at the end).
+
 PLOTS_OUT  := $(BUILD)/plots
 PLOTS_DATA := $(PLOTS_OUT)/data
 FACTORIZE  := $(BUILD)/ref/08-factorization/factorize
@@ -71,3 +75,5 @@ $(PLOTS_OUT)/assignment.png $(PLOTS_OUT)/assignment.svg &: plots/assignment.gp p
 plots-examples: plots
 	cp $(PLOT_FILES) plots/examples/
 	@echo "plots: plots/examples/ updated from $(PLOTS_OUT)/; review, then commit"
+
+-include $(wildcard plots/[0-9][0-9]-*.mk)
