@@ -21,9 +21,9 @@
 
 LECTURE_TARGETS += plots
 
-# A later lab that draws lecture charts adds them in plots/NN-name.mk: its
-# rules, and its charts' files appended to PLOT_FILES (after this file's
-# own PLOT_FILES line, which is why the include is at the end).
+# A later lab that draws lecture charts adds them in plots/NN-name.mk
+# (included at the end of this file): its rules, its charts' files appended
+# to PLOT_FILES (for plots-examples), and a line `plots-charts: FILES`.
 
 PLOTS_OUT  := $(BUILD)/plots
 PLOTS_DATA := $(PLOTS_OUT)/data
