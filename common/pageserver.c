@@ -360,7 +360,8 @@ int pageserver_start(struct pageserver *s, int port)
     if (fd == -1)
         return -1;
     pid_t parent = getpid();
-    (void)fflush(stdout); /* the child must not print the parent's buffer again */
+    (void)fflush(
+        stdout); /* the child must not print the parent's buffer again */
     s->pid = fork();
     if (s->pid == -1) {
         int saved = errno;
