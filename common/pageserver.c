@@ -24,8 +24,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#define REQ_MAX 128  /* longest request line, newline included */
-#define NEVER (-1LL) /* deadline of a connection that waits for nothing */
+#define REQ_MAX 128 /* longest request line, newline included */
+#define NEVER (-1LL)
+#define STRING(x) #x
+#define EXPAND(x) STRING(x)
+#define OK_HEADER                                                              \
+    "OK " EXPAND(PAGESERVER_BODY_LEN) "\n" /* deadline of a connection that    \
+                                              waits for nothing */
 
 enum conn_state { READING, WAITING, WRITING };
 
@@ -58,8 +63,12 @@ static long long now_ms(void)
 void pageserver_body(const char *name, char *buf, size_t len)
 {
     size_t n = strlen(name);
+    if (n == 0) {
+        memset(buf, '.', len);
+        return;
+    }
     for (size_t i = 0; i < len; i++)
-        buf[i] = n > 0 ? name[i % n] : '.';
+        buf[i] = name[i % n];
 }
 
 static int set_nonblocking(int fd)
@@ -96,17 +105,35 @@ static void set_reply(struct conn *c, const char *header, const char *name,
     c->sent = 0;
 }
 
+/* "GET <name> <delay_ms>\n": the name (into name) and the delay, or -1
+ * if the line is not that. */
+static long parse_line(char *line, char *name)
+{
+    char *save = NULL;
+    char *verb = strtok_r(line, " \n", &save);
+    char *word = strtok_r(NULL, " \n", &save);
+    char *num = strtok_r(NULL, " \n", &save);
+    if (verb == NULL || strcmp(verb, "GET") != 0 || word == NULL ||
+        num == NULL || strtok_r(NULL, " \n", &save) != NULL ||
+        !valid_name(word))
+        return -1;
+    char *end;
+    errno = 0;
+    long delay = strtol(num, &end, 10);
+    if (errno != 0 || *end != '\0' || delay < 0 || delay > PAGESERVER_DELAY_MAX)
+        return -1;
+    memcpy(name, word, strlen(word) + 1); /* fits: valid_name checked */
+    return delay;
+}
+
 /* The request line is complete: decide the reply and when it is due. */
 static void parse_request(struct conn *c, long long now)
 {
-    char name[PAGESERVER_NAME_MAX + 2] = "";
-    long delay = -1;
-    char extra;
+    char name[PAGESERVER_NAME_MAX + 1];
     c->req[c->req_len] = '\0';
-    int n = sscanf(c->req, "GET %65s %ld %c", name, &delay, &extra);
+    long delay = parse_line(c->req, name);
     c->state = WAITING;
-    if (n != 2 || !valid_name(name) || delay < 0 ||
-        delay > PAGESERVER_DELAY_MAX) {
+    if (delay == -1) {
         set_reply(c, "ERR bad request: want GET <name> <delay_ms>\n", "", 0);
         c->deadline = now;
         return;
@@ -116,15 +143,10 @@ static void parse_request(struct conn *c, long long now)
         c->out_len = 0;
     else if (strcmp(name, "!garbage") == 0)
         set_reply(c, "\x01\x02 HTTP/9.9 teapot\n", "\x7f", 100);
-    else if (strcmp(name, "!half") == 0) {
-        char header[32];
-        snprintf(header, sizeof header, "OK %d\n", PAGESERVER_BODY_LEN);
-        set_reply(c, header, name, PAGESERVER_BODY_LEN / 2);
-    } else {
-        char header[32];
-        snprintf(header, sizeof header, "OK %d\n", PAGESERVER_BODY_LEN);
-        set_reply(c, header, name, PAGESERVER_BODY_LEN);
-    }
+    else if (strcmp(name, "!half") == 0)
+        set_reply(c, OK_HEADER, name, PAGESERVER_BODY_LEN / 2);
+    else
+        set_reply(c, OK_HEADER, name, PAGESERVER_BODY_LEN);
 }
 
 /* Read what the client sent. Returns 0 to keep the connection, -1 to
@@ -240,8 +262,12 @@ static int build_pollset(struct table *t, int listen_fd, long long now)
                                  .events = POLLIN};
     for (size_t i = 0; i < t->count; i++) {
         struct conn *c = &t->conns[i];
-        short ev = c->state == WRITING ? POLLOUT : c->peer_eof ? 0 : POLLIN;
-        t->pfds[i + 1] = (struct pollfd){.fd = c->fd, .events = ev};
+        struct pollfd *p = &t->pfds[i + 1];
+        *p = (struct pollfd){.fd = c->fd, .events = POLLIN};
+        if (c->state == WRITING)
+            p->events = POLLOUT;
+        else if (c->peer_eof)
+            p->events = 0;
         if (c->state == WAITING && c->deadline != NEVER &&
             (nearest == NEVER || c->deadline < nearest))
             nearest = c->deadline;
@@ -360,8 +386,8 @@ int pageserver_start(struct pageserver *s, int port)
     if (fd == -1)
         return -1;
     pid_t parent = getpid();
-    (void)fflush(
-        stdout); /* the child must not print the parent's buffer again */
+    /* The child must not print the parent's unflushed buffer again. */
+    (void)fflush(stdout);
     s->pid = fork();
     if (s->pid == -1) {
         int saved = errno;
