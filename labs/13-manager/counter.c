@@ -173,6 +173,10 @@ static void start_server(struct server_proc *s, bool tcp, long port)
     int fd = listen_socket(s, tcp, port);
     if (fflush(stdout) == EOF)
         die("fflush");
+    /* The child starts with SIGTERM blocked; server_serve() unblocks it
+     * once its handler is set (server.h), so an early stop is not lost. */
+    if (server_stop_signals(SIG_BLOCK) == -1)
+        die("sigprocmask");
     if ((s->pid = fork()) == -1)
         die("fork");
     if (s->pid == 0) {
@@ -181,6 +185,8 @@ static void start_server(struct server_proc *s, bool tcp, long port)
             die_child("server");
         _exit(EXIT_SUCCESS);
     }
+    if (server_stop_signals(SIG_UNBLOCK) == -1)
+        die("sigprocmask");
     if (close(fd) == -1)
         die("close");
 }

@@ -127,6 +127,8 @@ int main(int argc, char *argv[])
     struct options o = parse_options(argc, argv);
     if (atexit(remove_socket) != 0)
         die_msg("atexit failed");
+    if (server_stop_signals(SIG_BLOCK) == -1) /* until serving: server.h */
+        die("sigprocmask");
     int fd = open_listener(&o);
     if (fflush(stdout) == EOF) /* whoever started us waits for that line */
         die("fflush");

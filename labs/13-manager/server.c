@@ -34,6 +34,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -256,6 +257,20 @@ static int set_stop_handler(void (*handler)(int))
     return 0;
 }
 
+int server_stop_signals(int how)
+{
+    sigset_t set;
+    if (sigemptyset(&set) == -1 || sigaddset(&set, SIGTERM) == -1 ||
+        sigaddset(&set, SIGINT) == -1)
+        return -1;
+    int err = pthread_sigmask(how, &set, NULL);
+    if (err != 0) {
+        errno = err;
+        return -1;
+    }
+    return 0;
+}
+
 /* Fill fds: the stop pipe, the listening socket, then every client (its
  * slot in slot[]). Returns how many. */
 static nfds_t fill_pollfds(const struct server *sv, struct pollfd *fds,
@@ -309,7 +324,8 @@ int server_serve(int listen_fd)
         return -1;
     if (set_nonblocking(stop_pipe[0]) == -1 ||
         set_nonblocking(stop_pipe[1]) == -1 ||
-        set_nonblocking(listen_fd) == -1 || set_stop_handler(on_stop) == -1)
+        set_nonblocking(listen_fd) == -1 || set_stop_handler(on_stop) == -1 ||
+        server_stop_signals(SIG_UNBLOCK) == -1)
         return -1;
     int rc = loop(&sv);
     int saved = errno;

@@ -20,6 +20,14 @@ int server_listen_unix(const char *path);
  * with errno; *bound_port says which port it got. */
 int server_listen_tcp(int port, int *bound_port);
 
+/* Block (how = SIG_BLOCK) or unblock (SIG_UNBLOCK) SIGTERM and SIGINT
+ * in the calling thread. 0, or -1 with errno. Block them before the server
+ * says it is ready (or before forking it): a stop sent in the moment
+ * before server_serve() has its handlers in place would otherwise kill the
+ * server outright, socket file left behind. server_serve() unblocks them
+ * itself once its handlers are set; a blocked signal waits until then. */
+int server_stop_signals(int how);
+
 /* Serve clients on listen_fd until SIGTERM or SIGINT arrives; then close
  * every connection and listen_fd, free the store, and return the signal's
  * number. -1 with errno if a call the server cannot go on without fails
