@@ -433,6 +433,8 @@ static bool run_demo(const struct options *o)
     printf("counter: server %s; %s %s\n",
            status_describe(status, how, sizeof how), was,
            was[0] == 'u' ? "removed" : "closed");
+    if (!status_ok(status))
+        fprintf(stderr, "counter: the server %s\n", how);
     if (failed > 0)
         fprintf(stderr, "counter: %d of %ld clients failed\n", failed,
                 o->clients);

@@ -84,7 +84,12 @@ static int line_within(int fd, char *buf, size_t size, int ms)
 
 static void start_manager(struct srv *s, const char *self)
 {
-    char prog[PATH_MAX];
+    char prog[PATH_MAX], exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) { /* argv[0] may be a bare name: the path of this driver */
+        exe[n] = '\0';
+        self = exe;
+    }
     const char *slash = strrchr(self, '/');
     snprintf(prog, sizeof prog, "%.*smanager",
              slash ? (int)(slash - self + 1) : 0, self);
@@ -149,11 +154,11 @@ static int wait_until(pid_t pid, int deadline_ms, int *status)
 static void say_end(const char *who, int status, int ok)
 {
     if (ok == -1)
-        printf("%s hung\n", who);
+        printf("end %s: hung\n", who);
     else if (WIFEXITED(status))
-        printf("%s exited %d\n", who, WEXITSTATUS(status));
+        printf("end %s: exited %d\n", who, WEXITSTATUS(status));
     else
-        printf("%s signal %d\n", who, WTERMSIG(status));
+        printf("end %s: signal %d\n", who, WTERMSIG(status));
 }
 
 static void stop_manager(struct srv *s, int sig)
@@ -165,7 +170,7 @@ static void stop_manager(struct srv *s, int sig)
         printf("manager| %s\n", line);
     close(s->out);
     int status;
-    say_end("server end", status, wait_until(s->pid, 5000, &status));
+    say_end("server", status, wait_until(s->pid, 5000, &status));
     if (s->path[0]) {
         bool left = access(s->path, F_OK) == 0;
         printf("socket left %s\n", left ? "yes" : "no");
