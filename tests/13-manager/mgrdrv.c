@@ -219,9 +219,14 @@ static int raw_send(int fd, const char *buf, size_t len)
 /* Send req (with its '\n'), read the reply line: 0, or -1 (none). */
 static int raw_cmd(int fd, const char *req, char *reply, size_t size)
 {
-    if (raw_send(fd, req, strlen(req)) == -1)
+    static bool silent; /* one request went unanswered: do not wait again */
+    if (silent || raw_send(fd, req, strlen(req)) == -1)
         return -1;
-    return line_within(fd, reply, size, 3000);
+    if (line_within(fd, reply, size, 3000) == -1) {
+        silent = true;
+        return -1;
+    }
+    return 0;
 }
 
 static long raw_number(int fd, const char *req)
