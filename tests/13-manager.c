@@ -121,8 +121,7 @@ static void expect_exact(const struct run_result *r, int n, long k,
         snprintf(prefix, sizeof prefix, "count %d ", c);
         snprintf(w, sizeof w, "%ld", k);
         expect_line(r, prefix, w,
-                    "each client's number should be in the list k times",
-                    hint);
+                    "each client's number should be in the list k times", hint);
     }
     expect_each_value_once(r, n * k);
 }
@@ -316,8 +315,8 @@ Test(lab13_manager, exact_even_when_every_read_returns_a_few_bytes)
 {
     static const char *const short_io[] = {"KIT_SHORT_IO=1", NULL};
     struct run_opts opts = {.timeout = 30, .perturb = true, .env = short_io};
-    struct run_result *r = DRV(&opts, "-m", "count", "-n", "3", "-k", "150",
-                               "-x", "half");
+    struct run_result *r =
+        DRV(&opts, "-m", "count", "-n", "3", "-k", "150", "-x", "half");
     const char *hint = "Hint: a socket is a byte stream: one read() may bring "
                        "1 byte of a reply. TODO(13.2): keep reading into the "
                        "buffer until the '\\n' is there; TODO(13.4): keep a "
@@ -430,8 +429,9 @@ Test(lab13_programs, counter_exits_1_when_a_child_is_killed)
     struct run_result *r =
         RUN_WITH(&opts, "counter", "-n", "3", "-k", "1000000");
     pid_t victim = run_killer_stop(k);
-    cr_assert(victim > 0, "the test found no child of counter to kill "
-                          "(counter ended too soon?):\n%s\n%s",
+    cr_assert(victim > 0,
+              "the test found no child of counter to kill "
+              "(counter ended too soon?):\n%s\n%s",
               r->out, COUNTER_HINT);
     cr_assert(!r->timed_out && r->exit_code == 1,
               "`%s`: a child was killed (pid %ld); counter should report it "

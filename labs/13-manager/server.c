@@ -45,8 +45,8 @@
 
 #include "store.h"
 
-#define IN_SIZE (4 * MGR_LINE_MAX)   /* room for a few requests at once */
-#define OUT_SIZE (16 * MGR_LINE_MAX) /* replies waiting for the client */
+#define IN_SIZE (4 * (size_t)MGR_LINE_MAX)   /* room for a few requests */
+#define OUT_SIZE (16 * (size_t)MGR_LINE_MAX) /* replies not yet sent */
 
 struct conn {
     int fd; /* -1: a free slot */
@@ -104,7 +104,7 @@ int server_listen_unix(const char *path)
         errno = ENAMETOOLONG;
         return -1;
     }
-    strcpy(un.sun_path, path);
+    memcpy(un.sun_path, path, strlen(path) + 1);
     int fd = socket(AF_UNIX, SOCK_STREAM, 0);
     if (fd == -1)
         return -1;
@@ -284,8 +284,8 @@ static nfds_t fill_pollfds(const struct server *sv, struct pollfd *fds,
         if (c->fd == -1)
             continue;
         slot[n] = i;
-        fds[n++] = (struct pollfd){
-            .fd = c->fd, .events = c->out_len > 0 ? POLLOUT : POLLIN};
+        fds[n++] = (struct pollfd){.fd = c->fd,
+                                   .events = c->out_len > 0 ? POLLOUT : POLLIN};
     }
     return n;
 }

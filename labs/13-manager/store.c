@@ -58,7 +58,7 @@ static struct store_entry *find(struct store *s, const char *key, bool create)
         s->dict_cap = cap;
     }
     struct store_entry *e = &s->dict[s->nkeys++];
-    snprintf(e->key, sizeof e->key, "%s", key);
+    (void)snprintf(e->key, sizeof e->key, "%s", key);
     e->value = 0;
     return e;
 }
@@ -122,8 +122,7 @@ static const char *do_append(struct store *s, long value, long *result)
 }
 
 /* One request with its words split: NULL and *result, or the reason. */
-static const char *apply(struct store *s, char *const w[], int n,
-                         long *result)
+static const char *apply(struct store *s, char *const w[], int n, long *result)
 {
     long x;
     /* TODO(13.3): Look at the verb w[0] and the number of words n, and do
@@ -152,8 +151,7 @@ static const char *apply(struct store *s, char *const w[], int n,
     return "unknown command";
 }
 
-void store_dispatch(struct store *s, const char *line, char *reply,
-                    size_t size)
+void store_dispatch(struct store *s, const char *line, char *reply, size_t size)
 {
     char buf[MGR_LINE_MAX];
     char *words[MAX_WORDS];

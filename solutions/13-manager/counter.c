@@ -59,7 +59,7 @@ struct options {
 struct server_proc {
     pid_t pid; /* -1: not running */
     char address[128];
-    char dir[96]; /* the private directory of a UNIX socket, or "" */
+    char dir[96];   /* the private directory of a UNIX socket, or "" */
     char path[104]; /* a socket's path must fit in sockaddr_un (108) */
 };
 
@@ -144,7 +144,8 @@ static int listen_socket(struct server_proc *s, bool tcp, long port)
         int bound;
         if ((fd = server_listen_tcp((int)port, &bound)) == -1)
             die("listen on 127.0.0.1");
-        snprintf(s->address, sizeof s->address, "tcp:127.0.0.1:%d", bound);
+        (void)snprintf(s->address, sizeof s->address, "tcp:127.0.0.1:%d",
+                       bound);
         return fd;
     }
     const char *tmp = getenv("TMPDIR");
@@ -158,10 +159,10 @@ static int listen_socket(struct server_proc *s, bool tcp, long port)
         s->dir[0] = '\0';
         die("mkdtemp");
     }
-    snprintf(s->path, sizeof s->path, "%s/socket", s->dir);
+    (void)snprintf(s->path, sizeof s->path, "%s/socket", s->dir);
     if ((fd = server_listen_unix(s->path)) == -1)
         die(s->path);
-    snprintf(s->address, sizeof s->address, "unix:%s", s->path);
+    (void)snprintf(s->address, sizeof s->address, "unix:%s", s->path);
     return fd;
 }
 
@@ -197,8 +198,7 @@ static _Noreturn void client_main(int i, const char *address, long incrs)
 {
     struct mgr *m = mgr_connect(address);
     if (m == NULL)
-        die_child_msg("client %d: connect %s: %s", i, address,
-                      strerror(errno));
+        die_child_msg("client %d: connect %s: %s", i, address, strerror(errno));
     long now = 0;
     for (long k = 0; k < incrs; k++) {
         if (mgr_dict_incr(m, KEY, 1, &now) == -1)
@@ -263,8 +263,9 @@ static int reap_clients(const struct options *o, const pid_t pids[])
                 die("waitpid");
         if (!status_ok(status)) {
             char how[64];
-            fprintf(stderr, "counter: client %d (pid %ld) %s\n", i,
-                    (long)pids[i], status_describe(status, how, sizeof how));
+            (void)fprintf(stderr, "counter: client %d (pid %ld) %s\n", i,
+                          (long)pids[i],
+                          status_describe(status, how, sizeof how));
             failed++;
         }
     }
@@ -284,7 +285,8 @@ static bool check_totals(const struct options *o, const char *address)
     struct mgr *m = mgr_connect(address);
     if (m == NULL || mgr_dict_get(m, KEY, &hits) == -1 ||
         mgr_list_len(m, &len) == -1) {
-        fprintf(stderr, "counter: reading the totals: %s\n", strerror(errno));
+        (void)fprintf(stderr, "counter: reading the totals: %s\n",
+                      strerror(errno));
         (void)mgr_close(m);
         return false;
     }
@@ -302,7 +304,8 @@ static bool check_totals(const struct options *o, const char *address)
     printf(KEY " = %ld (expected %ld x %ld = %ld)\n", hits, o->clients,
            o->incrs, want);
     printf("list: %ld items (expected %ld); each client's number %s\n", len,
-           want, items_ok ? "is there incrs times" : "is NOT there incrs times");
+           want,
+           items_ok ? "is there incrs times" : "is NOT there incrs times");
     return hits == want && len == want && items_ok;
 }
 
@@ -427,17 +430,17 @@ static bool run_demo(const struct options *o)
     int failed = reap_clients(o, pids);
     bool exact = check_totals(o, s.address);
     char was[sizeof s.address], how[64];
-    snprintf(was, sizeof was, "%s", s.address);
+    (void)snprintf(was, sizeof was, "%s", s.address);
     int status = stop_server(&s);
     running = NULL;
     printf("counter: server %s; %s %s\n",
            status_describe(status, how, sizeof how), was,
            was[0] == 'u' ? "removed" : "closed");
     if (!status_ok(status))
-        fprintf(stderr, "counter: the server %s\n", how);
+        (void)fprintf(stderr, "counter: the server %s\n", how);
     if (failed > 0)
-        fprintf(stderr, "counter: %d of %ld clients failed\n", failed,
-                o->clients);
+        (void)fprintf(stderr, "counter: %d of %ld clients failed\n", failed,
+                      o->clients);
     return exact && failed == 0 && status_ok(status);
 }
 

@@ -104,9 +104,9 @@ static int open_listener(const struct options *o)
             die("mkdtemp");
         }
     }
-    snprintf(socket_path, sizeof socket_path, "%s%s",
-             o->path != NULL ? o->path : made_dir,
-             o->path != NULL ? "" : "/socket");
+    (void)snprintf(socket_path, sizeof socket_path, "%s%s",
+                   o->path != NULL ? o->path : made_dir,
+                   o->path != NULL ? "" : "/socket");
     int fd = server_listen_unix(socket_path);
     if (fd == -1) {
         int saved = errno;
@@ -137,7 +137,7 @@ int main(int argc, char *argv[])
     if (sig == -1)
         die("server");
     char was[sizeof socket_path];
-    snprintf(was, sizeof was, "%s", socket_path);
+    (void)snprintf(was, sizeof was, "%s", socket_path);
     remove_socket();
     printf("manager: %s: stopped%s%s\n", strsignal(sig),
            was[0] != '\0' ? ", removed " : "", was);

@@ -46,7 +46,7 @@ static int open_socket(const char *address)
     long port;
     if (strncmp(address, "unix:", 5) == 0 &&
         strlen(address + 5) < sizeof un.sun_path && address[5] != '\0') {
-        strcpy(un.sun_path, address + 5);
+        memcpy(un.sun_path, address + 5, strlen(address + 5) + 1);
         sa = (struct sockaddr *)&un;
         len = sizeof un;
     } else if (sscanf(address, "tcp:%15[0-9.]:", host) == 1 &&
@@ -210,7 +210,6 @@ int mgr_request(struct mgr *m, const char *request, long *value)
 static int requestf(struct mgr *m, long *value, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-
 static int requestf(struct mgr *m, long *value, const char *fmt, ...)
 {
     char line[MGR_LINE_MAX];
@@ -249,9 +248,8 @@ int mgr_dict_set(struct mgr *m, const char *key, long value)
 
 int mgr_dict_incr(struct mgr *m, const char *key, long delta, long *value)
 {
-    return check_key(key) == -1
-               ? -1
-               : requestf(m, value, "INCR %s %ld", key, delta);
+    return check_key(key) == -1 ? -1
+                                : requestf(m, value, "INCR %s %ld", key, delta);
 }
 
 int mgr_list_append(struct mgr *m, long value, long *len)

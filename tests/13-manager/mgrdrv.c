@@ -271,9 +271,14 @@ static _Noreturn void normal_client(int c, const char *addr, long k)
 
 static void garbage_client(const char *addr)
 {
-    static const char *const junk[] = {
-        "FOO bar\n", "INCR hits notanumber\n", "GET\n", "\x01\x02\xff\xfe\n",
-        "SET bad key 1\n", "ITEM 999999\n", "\n", "INCR hits 1 2\n"};
+    static const char *const junk[] = {"FOO bar\n",
+                                       "INCR hits notanumber\n",
+                                       "GET\n",
+                                       "\x01\x02\xff\xfe\n",
+                                       "SET bad key 1\n",
+                                       "ITEM 999999\n",
+                                       "\n",
+                                       "INCR hits 1 2\n"};
     int fd = raw_connect(addr);
     char reply[512];
     for (size_t i = 0; i < sizeof junk / sizeof junk[0]; i++) {
@@ -498,13 +503,26 @@ int main(int argc, char *argv[])
     setvbuf(stdout, NULL, _IOLBF, 0);
     while ((opt = getopt(argc, argv, "m:T:n:k:x:s:")) != -1) {
         switch (opt) {
-        case 'm': mode = optarg; break;
-        case 'T': transport = optarg; break;
-        case 'n': nclients = atoi(optarg); break; /* test code: trusted */
-        case 'k': incrs = atol(optarg); break;
-        case 'x': hostile = optarg; break;
-        case 's': stop_sig = strcmp(optarg, "INT") ? SIGTERM : SIGINT; break;
-        default: return 2;
+        case 'm':
+            mode = optarg;
+            break;
+        case 'T':
+            transport = optarg;
+            break;
+        case 'n':
+            nclients = atoi(optarg);
+            break; /* test code: trusted */
+        case 'k':
+            incrs = atol(optarg);
+            break;
+        case 'x':
+            hostile = optarg;
+            break;
+        case 's':
+            stop_sig = strcmp(optarg, "INT") ? SIGTERM : SIGINT;
+            break;
+        default:
+            return 2;
         }
     }
     if (nclients < 1 || nclients > MAXC || incrs < 1)
