@@ -311,6 +311,28 @@ Test(lab13_manager, a_killed_server_makes_clients_fail_clearly_not_hang)
     run_free(r);
 }
 
+/* The server reads the request and closes without a reply: a clean
+ * end-of-file, which the API must turn into an error at once. */
+Test(lab13_manager,
+     a_server_that_closes_without_replying_is_an_error_not_a_wait)
+{
+    struct run_result *r = DRV(NULL, "-m", "mute");
+    const char *hint = "Hint: TODO(13.2): read() returning 0 means the server "
+                       "closed the connection: set errno to ECONNRESET and "
+                       "return -1; reading again returns 0 for ever.";
+    expect_driver_done(r, hint);
+    expect_line(r, "end mute client: ", "exited 1",
+                "a reply that never comes because the server closed the "
+                "connection must make the call fail (-1), not wait or "
+                "succeed",
+                hint);
+    cr_assert(
+        strstr(r->out, "mute get rc -1 errno 104") != NULL,
+        "`%s`: the call should fail with ECONNRESET; output:\n%.2000s\n%s",
+        r->desc, r->out, hint);
+    run_free(r);
+}
+
 Test(lab13_manager, exact_even_when_every_read_returns_a_few_bytes)
 {
     static const char *const short_io[] = {"KIT_SHORT_IO=1", NULL};

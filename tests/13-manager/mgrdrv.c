@@ -9,6 +9,8 @@
  *   mgrdrv -m count [-T unix|tcp] [-n N] [-k K] [-x none|half|garbage|flood]
  *   mgrdrv -m ops [-T ...]      the API's answers, one "op" line each
  *   mgrdrv -m kill [-n N]       SIGKILL the server while clients work
+ *   mgrdrv -m mute              a server (written here) that reads a
+ *                               request and closes without a reply
  *   mgrdrv -m stop [-T ...] [-s TERM|INT]   start, look, stop
  */
 #define _DEFAULT_SOURCE
@@ -478,6 +480,54 @@ static void run_kill(struct srv *s)
     }
 }
 
+/* A server written here that reads each request line and closes the
+ * connection cleanly without replying: the client API must see the
+ * end-of-file and fail (ECONNRESET), not read again for ever. */
+static void run_mute(void)
+{
+    char dir[] = "/tmp/mgrdrv.XXXXXX", path[64];
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (mkdtemp(dir) == NULL || lfd == -1)
+        fail("mute server");
+    snprintf(path, sizeof path, "%s/socket", dir);
+    snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+    if (bind(lfd, (struct sockaddr *)&a, sizeof a) == -1 ||
+        listen(lfd, 8) == -1)
+        fail("mute server: bind/listen");
+    pid_t mute = fork_or_fail();
+    if (mute == 0) {
+        for (;;) {
+            int c = accept(lfd, NULL, NULL);
+            char buf[MGR_LINE_MAX];
+            ssize_t n = 0;
+            while (c != -1 && (n = read(c, buf, sizeof buf)) > 0 &&
+                   !memchr(buf, '\n', (size_t)n))
+                ;
+            if (c != -1)
+                close(c);
+        }
+    }
+    close(lfd);
+    char addr[160];
+    snprintf(addr, sizeof addr, "unix:%s", path);
+    pid_t client = fork_or_fail();
+    if (client == 0) {
+        struct mgr *m = mgr_connect(addr);
+        long v = 0;
+        int rc = m == NULL ? -2 : mgr_dict_get(m, "hits", &v);
+        printf("mute get rc %d errno %d (%s)\n", rc, rc ? errno : 0,
+               rc ? strerror(errno) : "-");
+        _exit(rc == -1 ? 1 : 0);
+    }
+    int status;
+    say_end("mute client", status, wait_until(client, 3000, &status));
+    kill(mute, SIGKILL);
+    waitpid(mute, NULL, 0);
+    unlink(path);
+    rmdir(dir);
+}
+
 /* Where the TCP server listens, from /proc/net/tcp (state 0A: LISTEN). */
 static void report_listen(const struct srv *s)
 {
@@ -535,6 +585,8 @@ int main(int argc, char *argv[])
         run_ops(&s);
     else if (strcmp(mode, "kill") == 0)
         run_kill(&s);
+    else if (strcmp(mode, "mute") == 0)
+        run_mute();
     else
         report_listen(&s);
     stop_manager(&s, strcmp(mode, "kill") == 0 ? 0 : stop_sig);
