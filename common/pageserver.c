@@ -26,6 +26,7 @@
 
 #define REQ_MAX 128 /* longest request line, newline included */
 #define NEVER (-1LL)
+#define STOP_CHECK_MS 100 /* longest sleep in poll: see serve_loop */
 #define STRING(x) #x
 #define EXPAND(x) STRING(x)
 #define OK_HEADER                                                              \
@@ -320,6 +321,11 @@ static int serve_loop(struct table *t, int listen_fd)
 {
     while (!stop_requested) {
         int timeout = build_pollset(t, listen_fd, now_ms());
+        /* A SIGTERM that lands between the test of stop_requested and
+         * poll() would be lost, and poll could wait for ever: wake up at
+         * least every STOP_CHECK_MS to look at the flag again. */
+        if (timeout < 0 || timeout > STOP_CHECK_MS)
+            timeout = STOP_CHECK_MS;
         if (poll(t->pfds, t->count + 1, timeout) == -1) {
             if (errno == EINTR)
                 continue;
@@ -399,6 +405,9 @@ int pageserver_start(struct pageserver *s, int port)
         /* Die with the program that started us, even if it is killed. */
         if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != parent)
             _exit(1);
+        /* Its own name in ps, and for tests that look for a program's
+         * workers among its children. */
+        (void)prctl(PR_SET_NAME, "pageserver");
         _exit(pageserver_serve(fd) == 0 ? 0 : 1);
     }
     close(fd);
