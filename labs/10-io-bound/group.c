@@ -18,12 +18,13 @@
  * the children, and a child that left no record gets its page failed with
  * the status waitpid gave: killed by a signal, or exited with an error.
  * Reading first matters: a child blocks in write() when the pipe is full
- * (64 KiB: a few hundred records), and would never exit while a parent
+ * (64 KiB: about 60 records), and would never exit while a parent
  * sat in waitpid before reading.
  */
 #include "group.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -68,6 +69,7 @@ static int threads_start(struct group *g)
      * set errno to the error and return -1: nothing may be left running.
      * Hint: each thread gets the address of ITS job, never of a variable
      * that the loop changes. */
+    (void)waiter_thread;
     return 0;
 }
 
@@ -86,6 +88,11 @@ static int threads_finish(struct group *g)
 }
 
 /* ---- processes ----------------------------------------------------- */
+
+/* One write of a record must be atomic, or two children's records could
+ * interleave in the pipe. */
+_Static_assert(sizeof(struct page_result) <= PIPE_BUF,
+               "a record must fit in one atomic pipe write");
 
 /* Child i: fetch the page, send the result through the pipe, leave. */
 _Noreturn static void child_main(struct page_job *job, int index, int fd)
@@ -124,6 +131,8 @@ static int processes_start(struct group *g)
      * save errno, abandon(g, i), close both ends, free g->pids, restore
      * errno and return -1. After the loop the parent closes fds[1] (or
      * it never sees end-of-file) and keeps fds[0] in g->results_fd. */
+    (void)child_main;
+    (void)abandon;
     close(fds[0]);
     close(fds[1]);
     free(g->pids);
@@ -187,7 +196,7 @@ int group_start(struct group *g, enum group_kind kind, struct page_job *jobs,
         jobs[i].result.ok = false;
         jobs[i].result.index = i;
         snprintf(jobs[i].result.error, sizeof jobs[i].result.error,
-                 "no result");
+                 "no result from this page's waiter");
     }
     return kind == GROUP_THREADS ? threads_start(g) : processes_start(g);
 }

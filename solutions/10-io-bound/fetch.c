@@ -151,7 +151,7 @@ static struct options parse_args(int argc, char *argv[])
 
 /* The jobs: one per page, all to the same server. names holds the
  * generated names (page-1, ...) when none were given. */
-static struct page_job *make_jobs(const struct options *o, char (*names)[16])
+static struct page_job *make_jobs(const struct options *o, char (*names)[24])
 {
     struct page_job *jobs = calloc((size_t)o->pages, sizeof *jobs);
     if (jobs == NULL)
@@ -264,7 +264,7 @@ int main(int argc, char *argv[])
            server.port, o.port != 0 ? "given with -p" : "started here", o.pages,
            o.delay_ms);
 
-    static char names[MAX_PAGES][16];
+    static char names[MAX_PAGES][24];
     struct page_job *jobs = make_jobs(&o, names);
     FILE *data = NULL;
     if (o.data_file != NULL)

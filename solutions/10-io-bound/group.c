@@ -18,12 +18,13 @@
  * the children, and a child that left no record gets its page failed with
  * the status waitpid gave: killed by a signal, or exited with an error.
  * Reading first matters: a child blocks in write() when the pipe is full
- * (64 KiB: a few hundred records), and would never exit while a parent
+ * (64 KiB: about 60 records), and would never exit while a parent
  * sat in waitpid before reading.
  */
 #include "group.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -81,6 +82,9 @@ static int threads_start(struct group *g)
         }
     }
     /* END SOLUTION */
+    /* STARTER
+    (void)waiter_thread;
+    STARTER */
     return 0;
 }
 
@@ -106,6 +110,11 @@ static int threads_finish(struct group *g)
 }
 
 /* ---- processes ----------------------------------------------------- */
+
+/* One write of a record must be atomic, or two children's records could
+ * interleave in the pipe. */
+_Static_assert(sizeof(struct page_result) <= PIPE_BUF,
+               "a record must fit in one atomic pipe write");
 
 /* Child i: fetch the page, send the result through the pipe, leave. */
 _Noreturn static void child_main(struct page_job *job, int index, int fd)
@@ -168,6 +177,8 @@ static int processes_start(struct group *g)
     g->results_fd = fds[0];
     /* END SOLUTION */
     /* STARTER
+    (void)child_main;
+    (void)abandon;
     close(fds[0]);
     close(fds[1]);
     free(g->pids);
@@ -261,7 +272,7 @@ int group_start(struct group *g, enum group_kind kind, struct page_job *jobs,
         jobs[i].result.ok = false;
         jobs[i].result.index = i;
         snprintf(jobs[i].result.error, sizeof jobs[i].result.error,
-                 "no result");
+                 "no result from this page's waiter");
     }
     return kind == GROUP_THREADS ? threads_start(g) : processes_start(g);
 }

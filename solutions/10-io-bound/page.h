@@ -26,7 +26,10 @@
 
 #define PAGE_NAME_MAX 64    /* as PAGESERVER_NAME_MAX */
 #define PAGE_BODY_MAX 65536 /* the largest body a client accepts */
-#define PAGE_ERROR_MAX 160  /* room for the error message */
+/* Room for the error message. With it a page_result is a little over
+ * 1 KiB: one write of it is atomic (PIPE_BUF is at least 4 KiB on
+ * Linux), and a pipe (64 KiB) holds about 60 before a writer must wait. */
+#define PAGE_ERROR_MAX 1000
 
 /* What one fetch brought back. */
 struct page_result {
