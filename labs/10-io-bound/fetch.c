@@ -157,7 +157,7 @@ static struct page_job *make_jobs(const struct options *o, char (*names)[24])
     if (jobs == NULL)
         die("calloc");
     for (int i = 0; i < o->pages; i++) {
-        snprintf(names[i], sizeof names[i], "page-%d", i + 1);
+        (void)snprintf(names[i], sizeof names[i], "page-%d", i + 1);
         jobs[i].name = o->names != NULL ? o->names[i] : names[i];
         jobs[i].port = server.port;
         jobs[i].delay_ms = o->delay_ms;
@@ -198,9 +198,9 @@ static void print_pages(const struct measure *m)
                    j->result.len, (unsigned)j->result.hash);
         } else {
             printf("%-9s  %-10s  FAILED: %s\n", mode, j->name, j->result.error);
-            fflush(stdout);
-            fprintf(stderr, "%s: %s: page %s: %s\n", errors_progname(), mode,
-                    j->name, j->result.error);
+            (void)fflush(stdout);
+            (void)fprintf(stderr, "%s: %s: page %s: %s\n", errors_progname(),
+                          mode, j->name, j->result.error);
         }
     }
 }

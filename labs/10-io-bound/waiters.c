@@ -142,8 +142,11 @@ static long proc_kib(const char *path, const char *const keys[], int nkeys)
     while (fgets(line, sizeof line, f) != NULL) {
         for (int k = 0; k < nkeys; k++) {
             size_t len = strlen(keys[k]);
-            if (strncmp(line, keys[k], len) == 0 &&
-                sscanf(line + len, "%ld", &value) == 1)
+            char *end;
+            if (strncmp(line, keys[k], len) != 0)
+                continue;
+            value = strtol(line + len, &end, 10);
+            if (end != line + len)
                 total += value;
         }
     }
@@ -171,7 +174,8 @@ static double children_private_kib(const struct group *g)
     int measured = 0;
     for (int i = 0; i < g->n; i++) {
         char path[64];
-        snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)g->pids[i]);
+        (void)snprintf(path, sizeof path, "/proc/%d/smaps_rollup",
+                       (int)g->pids[i]);
         long kib = proc_kib(path, keys, 2);
         if (kib == -1 && errno != ENOENT && errno != ESRCH)
             die(path);
@@ -196,7 +200,7 @@ static void measure_once(const struct options *o, enum group_kind kind,
     double t1 = timing_now();
     /* Give the last waiters started time to send their request and
      * block: a tenth of the delay (every page comes after a whole). */
-    timing_sleep(o->delay_ms / 10 / 1000.0);
+    timing_sleep(o->delay_ms / 10000.0);
     double kib = kind == GROUP_THREADS
                      ? (double)(self_rss_kib() - rss_before) / n
                      : children_private_kib(&g);
@@ -228,7 +232,7 @@ static void print_row(int n, const char *kind, int runs, struct sample *s)
                lo, hi);
     }
     printf("\n");
-    fflush(stdout);
+    (void)fflush(stdout);
 }
 
 /* Every run of n waiters of one kind, then its row of the table. */
@@ -240,7 +244,7 @@ static void measure_count(const struct options *o, enum group_kind kind, int n,
     if (jobs == NULL)
         die("calloc");
     for (int i = 0; i < n; i++) {
-        snprintf(names[i], sizeof names[i], "w-%d", i + 1);
+        (void)snprintf(names[i], sizeof names[i], "w-%d", i + 1);
         jobs[i] = (struct page_job){
             names[i], server.port, o->delay_ms, o->timeout_ms, {0}};
     }

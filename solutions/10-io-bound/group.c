@@ -146,7 +146,7 @@ static int processes_start(struct group *g)
         free(g->pids);
         return -1;
     }
-    fflush(stdout); /* or each child could print a copy of the buffer */
+    (void)fflush(stdout); /* or each child could print a copy of the buffer */
     /* TODO(10.4): Fork one child per page. Child i closes the read end
      * fds[0] and calls child_main(&g->jobs[i], i, fds[1]), which never
      * returns. The parent keeps the pid in g->pids[i]. If fork fails:
@@ -192,9 +192,9 @@ static int processes_start(struct group *g)
 static void child_failed(struct page_job *job, pid_t pid, int status)
 {
     char how[64];
-    snprintf(job->result.error, sizeof job->result.error,
-             "worker %d %s without a result", (int)pid,
-             status_describe(status, how, sizeof how));
+    (void)snprintf(job->result.error, sizeof job->result.error,
+                   "worker %d %s without a result", (int)pid,
+                   status_describe(status, how, sizeof how));
     job->result.ok = false;
 }
 
@@ -271,8 +271,8 @@ int group_start(struct group *g, enum group_kind kind, struct page_job *jobs,
     for (int i = 0; i < n; i++) {
         jobs[i].result.ok = false;
         jobs[i].result.index = i;
-        snprintf(jobs[i].result.error, sizeof jobs[i].result.error,
-                 "no result from this page's waiter");
+        (void)snprintf(jobs[i].result.error, sizeof jobs[i].result.error,
+                       "no result from this page's waiter");
     }
     return kind == GROUP_THREADS ? threads_start(g) : processes_start(g);
 }

@@ -50,7 +50,7 @@ __attribute__((format(printf, 2, 3))) static void fail(struct page_result *out,
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(out->error, sizeof out->error, fmt, ap);
+    (void)vsnprintf(out->error, sizeof out->error, fmt, ap);
     va_end(ap);
     out->ok = false;
 }
@@ -62,6 +62,17 @@ static void fail_read(struct page_result *out, int err, int timeout_ms)
         fail(out, "no reply within %d ms (timeout)", timeout_ms);
     else
         fail(out, "read: %s", strerror(err));
+}
+
+/* line, cut at its newline, with every byte that is not printable made
+ * a '?', for a message; in place. */
+static const char *printable(char *line)
+{
+    line[strcspn(line, "\n")] = '\0';
+    for (char *c = line; *c != '\0'; c++)
+        if (!isprint((unsigned char)*c))
+            *c = '?';
+    return line;
 }
 
 /* Read the header line, up to and with its '\n', into line (NUL-ended).
@@ -85,46 +96,79 @@ static ssize_t read_line(int fd, char *line, size_t size)
     return (ssize_t)got;
 }
 
-/* Read "OK <len>\n" and the body into body; check it against the page
- * the server must send for name. Fills *out either way. */
-static void read_reply(int fd, const char *name, int timeout_ms, char *body,
-                       struct page_result *out)
+/* Parse a header line: "OK <len>\n" with len in 0..PAGE_BODY_MAX. */
+static bool parse_header(const char *line, size_t *len)
+{
+    if (strncmp(line, "OK ", 3) != 0 || !isdigit((unsigned char)line[3]))
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long n = strtoul(line + 3, &end, 10);
+    if (errno != 0 || strcmp(end, "\n") != 0 || n > PAGE_BODY_MAX)
+        return false;
+    *len = (size_t)n;
+    return true;
+}
+
+/* Read the header "OK <len>\n" and put len in *len. Returns false, with
+ * the reason in out, if it did not come or is not the protocol. */
+static bool read_header(int fd, int timeout_ms, size_t *len,
+                        struct page_result *out)
 {
     char line[HEADER_MAX];
     /* TODO(10.1): Read the reply and check everything that can go wrong.
-     * 1. read_line(fd, line, sizeof line): -1 is a failed read (a
-     *    timeout is errno EAGAIN: use fail_read); 0 bytes means the
-     *    server closed without a reply; a line that is not "OK <len>\n"
-     *    (sscanf "OK %zu%c" wants the newline as the %c, len at most
-     *    PAGE_BODY_MAX) is garbage - say what came (%.20s of it).
-     * 2. io_read_all(fd, body, len) (common/io.h): -1 is fail_read
-     *    again; fewer than len bytes means the server closed half-way:
-     *    say how many came.
-     * 3. The body must be page name's: pageserver_body(name, want, len)
-     *    and memcmp. Only then out->ok = true, with out->len and
-     *    out->hash = page_hash(body, len).
-     * Each failure: fail(out, "...") with a sentence, then return. */
+     * Here, the header: read_line(fd, line, sizeof line) returns -1 for
+     * a failed read (a timeout is errno EAGAIN or EWOULDBLOCK: report it
+     * with fail_read), 0 when the server closed without a reply, else the
+     * line. A line that parse_header refuses is garbage: say what came
+     * (%.20s of it; printable() makes it safe to print). Each failure:
+     * fail(out, "...") with a sentence, then return false. */
     /* BEGIN SOLUTION */
     ssize_t n = read_line(fd, line, sizeof line);
     if (n == -1) {
         fail_read(out, errno, timeout_ms);
-        return;
+        return false;
     }
     if (n == 0) {
         fail(out, "the server closed the connection without a reply");
-        return;
+        return false;
     }
+    if (!parse_header(line, len)) {
+        fail(out, "garbage from the server: '%.20s' is not 'OK <len>'",
+             printable(line));
+        return false;
+    }
+    return true;
+    /* END SOLUTION */
+    /* STARTER
+    (void)fd;
+    (void)timeout_ms;
+    (void)len;
+    (void)line;
+    (void)read_line;
+    (void)fail_read;
+    (void)parse_header;
+    (void)printable;
+    fail(out, "TODO(10.1): read and check the header");
+    return false;
+    STARTER */
+}
+
+/* Read the header and the body into body; check the body against the
+ * page the server must send for name. Fills *out either way. */
+static void read_reply(int fd, const char *name, int timeout_ms, char *body,
+                       struct page_result *out)
+{
     size_t len;
-    char nl;
-    if (sscanf(line, "OK %zu%c", &len, &nl) != 2 || nl != '\n' ||
-        len > PAGE_BODY_MAX) {
-        line[strcspn(line, "\n")] = '\0';
-        for (char *c = line; *c != '\0'; c++)
-            if (!isprint((unsigned char)*c))
-                *c = '?';
-        fail(out, "garbage from the server: '%.20s' is not 'OK <len>'", line);
+    if (!read_header(fd, timeout_ms, &len, out))
         return;
-    }
+    /* TODO(10.1), continued: the body. io_read_all(fd, body, len)
+     * (common/io.h): -1 is fail_read again; fewer than len bytes means
+     * the server closed half-way: say how many came. Then the body must
+     * be page name's: pageserver_body(name, want, len) and memcmp. Only
+     * then out->ok = true, with out->len and out->hash = page_hash(body,
+     * len). */
+    /* BEGIN SOLUTION */
     ssize_t got = io_read_all(fd, body, len);
     if (got == -1) {
         fail_read(out, errno, timeout_ms);
@@ -133,8 +177,7 @@ static void read_reply(int fd, const char *name, int timeout_ms, char *body,
     out->len = (size_t)got;
     if ((size_t)got < len) {
         fail(out,
-             "the server closed the connection after %zd of %zu body "
-             "bytes",
+             "the server closed the connection after %zd of %zu body bytes",
              got, len);
         return;
     }
@@ -154,14 +197,9 @@ static void read_reply(int fd, const char *name, int timeout_ms, char *body,
     out->hash = page_hash(body, len);
     /* END SOLUTION */
     /* STARTER
-    (void)fd;
     (void)name;
-    (void)timeout_ms;
     (void)body;
-    (void)line;
-    (void)read_line;
-    (void)fail_read;
-    fail(out, "TODO(10.1): read and check the reply");
+    fail(out, "TODO(10.1): read and check the body");
     STARTER */
 }
 
@@ -177,7 +215,7 @@ static int send_request(int port, const char *name, int delay_ms,
     }
     /* Without this, a server that never answers blocks read() forever. */
     struct timeval tv = {.tv_sec = timeout_ms / 1000,
-                         .tv_usec = (timeout_ms % 1000) * 1000};
+                         .tv_usec = (suseconds_t)(timeout_ms % 1000) * 1000};
     if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == -1) {
         fail(out, "setsockopt SO_RCVTIMEO: %s", strerror(errno));
         close(fd);

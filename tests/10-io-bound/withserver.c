@@ -39,17 +39,18 @@ int main(int argc, char *argv[])
     if (pageserver_start(&srv, 0) == -1)
         die("pageserver_start");
     char port[16];
-    snprintf(port, sizeof port, "%d", srv.port);
+    (void)snprintf(port, sizeof port, "%d", srv.port);
     char path[4096];
     ssize_t len = readlink("/proc/self/exe", path, sizeof path - 1);
     if (len == -1)
         die("readlink /proc/self/exe");
     path[len] = '\0';
     char *slash = strrchr(path, '/');
+    size_t name_len = strlen(argv[1]);
     if (slash == NULL || strchr(argv[1], '/') != NULL ||
-        (size_t)(slash + 1 - path) + strlen(argv[1]) + 1 > sizeof path)
+        (size_t)(slash + 1 - path) + name_len + 1 > sizeof path)
         die_usage("PROGRAM [ARGS...]", "want a program name");
-    strcpy(slash + 1, argv[1]);
+    memcpy(slash + 1, argv[1], name_len + 1);
     char *args[MAX_ARGS + 3];
     int n = 0;
     args[n++] = argv[1];
