@@ -483,13 +483,17 @@ Test(lab10_compare, threads_and_processes_each_3x_faster_than_serial)
         }
     double serial = mode_time(r, "serial"), threads = mode_time(r, "threads"),
            procs = mode_time(r, "processes");
-    cr_assert(serial >= 3 * threads && serial >= 3 * procs,
+    /* Under valgrind or a whole-run sanitizer build (make valgrind, make
+     * tsan, make asan), every fork and thread start costs far more: the
+     * waits still overlap, but 1.5x is what is asked there. */
+    double want = run_cpu_is_measurable() ? 3.0 : 1.5;
+    cr_assert(serial >= want * threads && serial >= want * procs,
               "`%s`: 8 pages of 300 ms each took %.3f s serially, %.3f s "
               "with threads, %.3f s with processes: threads and processes "
-              "should each be at least 3x faster (ideal: 8x). Hint: start "
+              "should each be at least %.1fx faster (ideal: 8x). Hint: start "
               "EVERY waiter before waiting for any (TODO(10.2), TODO(10.4)); "
               "a join or waitpid inside the start loop makes it serial.",
-              r->desc, serial, threads, procs);
+              r->desc, serial, threads, procs, want);
     FILE *f = fopen(path, "r");
     cr_assert_not_null(f, "no data file %s", path);
     char line[512], rows[3][32] = {"", "", ""};
@@ -549,8 +553,10 @@ Test(lab10_waiters, a_process_costs_more_than_a_thread_to_start_and_keep)
                   r->desc, counts[c], r->out);
     }
     /* A process's private pages against a thread's share of the resident
-     * set, with 24 of each: measured 40-130 KiB against 10-16 KiB. */
-    cr_assert(p[1].mem_kib >= 1.5 * t[1].mem_kib,
+     * set, with 24 of each: measured 40-130 KiB against 10-16 KiB. Not
+     * under valgrind or a sanitizer build, whose own memory per thread
+     * (shadow stacks, thread state) dwarfs the program's. */
+    cr_assert(!run_cpu_is_measurable() || p[1].mem_kib >= 1.5 * t[1].mem_kib,
               "`%s`: a process waiter should hold clearly more memory than "
               "a thread waiter (24 each): %.1f KiB against %.1f KiB. "
               "stdout:\n%s",
