@@ -14,7 +14,7 @@
  *                  [-m loop|threads|serial] [-p port] [-r runs] [-q] [name...]
  *          -n pages    how many pages, page0 .. page<n-1> (default 8)
  *          -d delay    the server waits this long before each reply (200 ms)
- *          -t timeout  each download's deadline (5000 ms)
+ *          -t timeout  each download's deadline, from its start (10000 ms)
  *          -b block    the first page to finish has a handler that blocks
  *                      for this long (a sleep in a callback; default 0)
  *          -m mode     loop (default), threads (one per page), serial
@@ -87,7 +87,7 @@ static enum mode parse_mode(const char *s)
 
 static struct config parse_args(int argc, char *argv[])
 {
-    struct config c = {.pages = 8, .delay_ms = 200, .timeout_ms = 5000};
+    struct config c = {.pages = 8, .delay_ms = 200, .timeout_ms = 10000};
     c.runs = 1;
     bool pages_given = false;
     int opt;
