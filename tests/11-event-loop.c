@@ -41,10 +41,10 @@ struct page {
 /* What one evfetch run printed. */
 struct fetched {
     struct page page[MAX_PAGES];
-    int lines;        /* "page" lines */
-    int fds_before;   /* "descriptors: A open before the downloads, B after" */
-    int fds_after;    /* (-1 when missing) */
-    long blocker;     /* the page whose handler blocked (-b), or -1 */
+    int lines;      /* "page" lines */
+    int fds_before; /* "descriptors: A open before the downloads, B after" */
+    int fds_after;  /* (-1 when missing) */
+    long blocker;   /* the page whose handler blocked (-b), or -1 */
 };
 
 static const char *const CORE_HINT =
@@ -122,17 +122,17 @@ static void expect_pages_ok(const struct run_result *r, const struct fetched *f,
                   "... done T s'; %s%s.\n%s\nstderr:\n%.1500s",
                   r->desc, i, i, p->seen ? "it failed: " : "there is none",
                   p->why, hint, r->err);
-        cr_assert(strcmp(p->name, want) == 0 && p->bytes == PAGESERVER_BODY_LEN &&
+        cr_assert(strcmp(p->name, want) == 0 &&
+                      p->bytes == PAGESERVER_BODY_LEN &&
                       p->fnv == expected_fnv(want),
                   "`%s`: page %d (%s) came with %zu bytes hashing to %08x; "
                   "expected the %d bytes of page%d, hash %08x. Bytes lost or "
                   "doubled across short reads?\n%s",
-                  r->desc, i, p->name, p->bytes, p->fnv, PAGESERVER_BODY_LEN,
-                  i, expected_fnv(want), hint);
+                  r->desc, i, p->name, p->bytes, p->fnv, PAGESERVER_BODY_LEN, i,
+                  expected_fnv(want), hint);
     }
     for (int i = n; i < MAX_PAGES; i++)
-        cr_assert(!f->page[i].ok, "`%s`: page %d is one too many.", r->desc,
-                  i);
+        cr_assert(!f->page[i].ok, "`%s`: page %d is one too many.", r->desc, i);
 }
 
 static void expect_no_fd_leak(const struct run_result *r,
@@ -165,7 +165,8 @@ Test(lab11_loop, eight_pages_arrive_whole_and_verified)
 Test(lab11_loop, eight_pages_overlap_like_threads_not_one_after_another)
 {
     /* serial is provided code (blocking.c): the yardstick, 8 x 100 ms. */
-    struct run_result *s = RUN("evfetch", "-m", "serial", "-n", "8", "-d", "100");
+    struct run_result *s =
+        RUN("evfetch", "-m", "serial", "-n", "8", "-d", "100");
     run_expect_success(s, "(serial mode is provided code)");
     struct run_result *one = RUN("evfetch", "-n", "1", "-d", "100");
     run_expect_success(one, CORE_HINT);
@@ -213,8 +214,8 @@ Test(lab11_loop, runs_on_one_thread_without_extra_processes)
 
 Test(lab11_loop, waits_in_poll_without_spinning)
 {
-    struct run_result *r = RUN("evfetch", "-d", "300", "-t", "600", "page0",
-                               "page1", "!stall");
+    struct run_result *r =
+        RUN("evfetch", "-d", "300", "-t", "600", "page0", "page1", "!stall");
     cr_assert_eq(r->exit_code, 1, "`%s` (one stalled page) %s; expected 1.",
                  r->desc, run_how_ended(r));
     struct fetched *f = parse(r);
@@ -222,7 +223,8 @@ Test(lab11_loop, waits_in_poll_without_spinning)
     free(f);
     cr_assert(!run_cpu_is_measurable() || r->cpu_seconds < 0.05 * r->elapsed,
               "`%s` used %.3f s of CPU in %.3f s: the loop spins instead of "
-              "waiting in poll() (expected under 5%% of the wall time).\nHint: TODO(11.5): ask POLLOUT only while "
+              "waiting in poll() (expected under 5%% of the wall time).\nHint: "
+              "TODO(11.5): ask POLLOUT only while "
               "connecting or sending, POLLIN while reading; TODO(11.6): the "
               "timeout is the time to the nearest deadline, in ms, rounded "
               "up (never 0 while nothing is due).",
@@ -259,7 +261,8 @@ Test(lab11_loop, is_clean_under_asan_on_every_path)
     run_free(r);
     r = RUN_WITH(&o, "evfetch", "-d", "50", "-t", "300", "page0", "!close",
                  "!garbage", "!half", "!stall", "page5");
-    cr_assert_eq(r->exit_code, 1, "`%s` %s; expected status 1 (pages "
+    cr_assert_eq(r->exit_code, 1,
+                 "`%s` %s; expected status 1 (pages "
                  "failed). stderr:\n%s",
                  r->desc, run_how_ended(r), r->err);
     run_free(r);
@@ -275,7 +278,8 @@ static void expect_failed(const struct run_result *r, const struct page *p,
                   strstr(p->why, reason) != NULL,
               "`%s`: expected page %s to be reported 'FAILED done T s: ...%s"
               "...'; saw %s%s%s.\n%s\nOutput:\n%.3000s",
-              r->desc, name, reason, p->seen ? (p->ok ? "it ok" : "'") : "no line",
+              r->desc, name, reason,
+              p->seen ? (p->ok ? "it ok" : "'") : "no line",
               p->seen && !p->ok ? p->why : "", p->seen && !p->ok ? "'" : "",
               hint, r->out);
 }
@@ -350,9 +354,10 @@ Test(lab11_failures, a_refused_connection_fails_each_download_cleanly)
                       "SO_ERROR after POLLOUT, fails that download "
                       "(download_fail), never the program.");
     }
-    expect_no_fd_leak(r, f, "Hint: TODO(11.1): fail a download with "
-                            "download_fail()/fail_errno(), which close its "
-                            "socket.");
+    expect_no_fd_leak(r, f,
+                      "Hint: TODO(11.1): fail a download with "
+                      "download_fail()/fail_errno(), which close its "
+                      "socket.");
     free(f);
     run_free(r);
 }
@@ -362,8 +367,10 @@ Test(lab11_failures, a_blocking_handler_delays_every_other_download)
     struct run_result *r = RUN("evfetch", "-n", "6", "-d", "100", "-b", "400");
     run_expect_success(r, CORE_HINT);
     struct fetched *f = parse(r);
-    cr_assert(f->blocker >= 0, "`%s`: no page says '(then its handler "
-              "blocked)'. Output:\n%s", r->desc, r->out);
+    cr_assert(f->blocker >= 0,
+              "`%s`: no page says '(then its handler "
+              "blocked)'. Output:\n%s",
+              r->desc, r->out);
     double first = f->page[f->blocker].done;
     for (int i = 0; i < 6; i++)
         cr_assert(i == f->blocker || f->page[i].done >= first + 0.3,
@@ -377,9 +384,9 @@ Test(lab11_failures, a_blocking_handler_delays_every_other_download)
 
 Test(lab11_failures, bad_arguments_are_refused_and_the_default_is_the_lecture)
 {
-    static const char *const bad[][4] = {
-        {"-n", "0"}, {"-d", "-1"}, {"-m", "fibers"}, {"-t", "x"},
-        {"-n", "3", "page0"}, {"-p", "70000"}};
+    static const char *const bad[][4] = {{"-n", "0"},          {"-d", "-1"},
+                                         {"-m", "fibers"},     {"-t", "x"},
+                                         {"-n", "3", "page0"}, {"-p", "70000"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         const char *argv[6] = {"evfetch"};
         for (int k = 0; k < 4 && bad[i][k] != NULL; k++)
@@ -406,7 +413,8 @@ Test(lab11_failures, bad_arguments_are_refused_and_the_default_is_the_lecture)
     run_free(r);
 }
 
-/* ---- scale ---------------------------------------------------------------- */
+/* ---- scale ----------------------------------------------------------------
+ */
 
 Test(lab11_scale, two_thousand_slow_requests_at_once_on_one_thread)
 {

@@ -98,8 +98,8 @@ static struct config parse_args(int argc, char *argv[])
             pages_given = true;
             break;
         case 'd':
-            c.delay_ms = arg_long(optarg, 0, PAGESERVER_DELAY_MAX, "delay_ms",
-                                  USAGE);
+            c.delay_ms =
+                arg_long(optarg, 0, PAGESERVER_DELAY_MAX, "delay_ms", USAGE);
             break;
         case 't':
             c.timeout_ms = arg_long(optarg, 1, 600000, "timeout_ms", USAGE);
@@ -200,8 +200,8 @@ static long peak_virtual_kb(void)
     char line[256];
     long kb = -1;
     while (kb == -1 && fgets(line, sizeof line, f) != NULL)
-        if (sscanf(line, "VmPeak: %ld kB", &kb) != 1)
-            kb = -1;
+        if (strncmp(line, "VmPeak:", 7) == 0)
+            kb = strtol(line + 7, NULL, 10); /* "VmPeak:   12345 kB" */
     if (fclose(f) == EOF)
         die("fclose /proc/self/status");
     return kb;
@@ -279,8 +279,8 @@ static long print_pages(const struct fetch *f, double t0)
         if (d->state == DL_DONE) {
             ok++;
             if (!f->c->quiet)
-                printf("page %ld %s ok bytes %zu fnv1a %08x done %.3f s%s\n",
-                       i, d->name, d->body_len,
+                printf("page %ld %s ok bytes %zu fnv1a %08x done %.3f s%s\n", i,
+                       d->name, d->body_len,
                        fnv1a(d->in + d->body_start, d->body_len), done,
                        i == f->blocker ? " (then its handler blocked)" : "");
         } else {
@@ -350,8 +350,8 @@ static long measure(struct fetch *f)
     print_done_times(f, t0);
     printf("time: %.3f s, median of %d run%s (%.3f..%.3f), cpu %.3f s; the "
            "delays one after another: %.3f s\n",
-           r.median, r.runs, r.runs == 1 ? "" : "s", r.min, r.max,
-           r.cpu_median, (double)(c->pages * c->delay_ms) / 1000.0);
+           r.median, r.runs, r.runs == 1 ? "" : "s", r.min, r.max, r.cpu_median,
+           (double)(c->pages * c->delay_ms) / 1000.0);
     printf("memory: peak RSS +%ld KiB for %ld pages (%.1f KiB each), peak "
            "virtual +%ld KiB (%.1f KiB each)\n",
            rss, c->pages, (double)rss / (double)c->pages, vm,

@@ -335,7 +335,8 @@ int evloop_run(struct download *dls, size_t n, const struct evloop_opts *o)
         start_download(&dls[i], o);
     while (status == 0 && count_active(dls, n) > 0) {
         size_t nfds = build_poll_set(dls, n, pfds, which);
-        int ready = poll(pfds, (nfds_t)nfds, poll_timeout(dls, n, timing_now()));
+        int ready =
+            poll(pfds, (nfds_t)nfds, poll_timeout(dls, n, timing_now()));
         if (ready == -1 && errno != EINTR) {
             saved = errno;
             fail_all(dls, n, o, "poll failed");

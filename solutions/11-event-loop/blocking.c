@@ -23,7 +23,7 @@
 static int set_timeouts(int fd, int timeout_ms)
 {
     struct timeval tv = {.tv_sec = timeout_ms / 1000,
-                         .tv_usec = (timeout_ms % 1000) * 1000};
+                         .tv_usec = (suseconds_t)(timeout_ms % 1000) * 1000};
     if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == -1 ||
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == -1)
         return -1;
@@ -33,14 +33,15 @@ static int set_timeouts(int fd, int timeout_ms)
 /* The whole reply is in d->in (d->got bytes): check it. */
 static void check_reply(struct download *d, const struct evloop_opts *o)
 {
-    char *nl = memchr(d->in, '\n', d->got < EV_HEADER_MAX ? d->got
-                                                          : EV_HEADER_MAX);
+    char *nl =
+        memchr(d->in, '\n', d->got < EV_HEADER_MAX ? d->got : EV_HEADER_MAX);
     char why[EV_ERROR_MAX];
     if (d->got == 0) {
         download_fail(d, o, "closed before the reply");
     } else if (nl == NULL) {
-        download_fail(d, o, "not the protocol: no header line in the first "
-                            "%d bytes",
+        download_fail(d, o,
+                      "not the protocol: no header line in the first "
+                      "%d bytes",
                       EV_HEADER_MAX);
     } else if (parse_header(d->in, (size_t)(nl - d->in), &d->body_len, why) ==
                -1) {
@@ -120,8 +121,8 @@ int fetch_threads(struct download *dls, size_t n, const struct evloop_opts *o)
     int err = tids == NULL || args == NULL ? ENOMEM : 0;
     for (; err == 0 && started < n; started++) {
         args[started] = (struct fetch_arg){.d = &dls[started], .o = o};
-        err = pthread_create(&tids[started], NULL, fetch_thread,
-                             &args[started]);
+        err =
+            pthread_create(&tids[started], NULL, fetch_thread, &args[started]);
         if (err != 0)
             break;
     }

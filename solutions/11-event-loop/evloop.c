@@ -259,17 +259,19 @@ static void read_header(struct download *d, const struct evloop_opts *o)
         return;
     }
     if (r == 0) {
-        download_fail(d, o, "%s", d->got == 0 ? "closed before the reply"
-                                              : "closed in the middle of "
-                                                "the header");
+        download_fail(d, o, "%s",
+                      d->got == 0 ? "closed before the reply"
+                                  : "closed in the middle of "
+                                    "the header");
         return;
     }
     char *nl = memchr(d->in + d->got, '\n', (size_t)r);
     d->got += (size_t)r;
     if (nl == NULL) {
         if (d->got == EV_HEADER_MAX)
-            download_fail(d, o, "not the protocol: no header line in the "
-                                "first %d bytes",
+            download_fail(d, o,
+                          "not the protocol: no header line in the "
+                          "first %d bytes",
                           EV_HEADER_MAX);
         return;
     }
@@ -464,7 +466,8 @@ int evloop_run(struct download *dls, size_t n, const struct evloop_opts *o)
         start_download(&dls[i], o);
     while (status == 0 && count_active(dls, n) > 0) {
         size_t nfds = build_poll_set(dls, n, pfds, which);
-        int ready = poll(pfds, (nfds_t)nfds, poll_timeout(dls, n, timing_now()));
+        int ready =
+            poll(pfds, (nfds_t)nfds, poll_timeout(dls, n, timing_now()));
         if (ready == -1 && errno != EINTR) {
             saved = errno;
             fail_all(dls, n, o, "poll failed");
