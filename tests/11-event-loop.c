@@ -52,6 +52,12 @@ static const char *const CORE_HINT =
     "TODO(11.2) send, TODO(11.3)/(11.4) read the header and body, "
     "TODO(11.5) the poll set, TODO(11.6) the poll timeout.";
 
+/* run_expect_success, which writes "Hint: " itself. */
+static void expect_success(const struct run_result *r, const char *hint)
+{
+    run_expect_success(r, strncmp(hint, "Hint: ", 6) == 0 ? hint + 6 : hint);
+}
+
 static unsigned fnv1a(const char *p, size_t len)
 {
     uint32_t h = 2166136261u;
@@ -151,7 +157,7 @@ static void expect_no_fd_leak(const struct run_result *r,
 Test(lab11_loop, eight_pages_arrive_whole_and_verified)
 {
     struct run_result *r = RUN("evfetch", "-n", "8", "-d", "100");
-    run_expect_success(r, CORE_HINT);
+    expect_success(r, CORE_HINT);
     struct fetched *f = parse(r);
     expect_pages_ok(r, f, 8, CORE_HINT);
     expect_no_fd_leak(r, f, CORE_HINT);
@@ -167,11 +173,11 @@ Test(lab11_loop, eight_pages_overlap_like_threads_not_one_after_another)
     /* serial is provided code (blocking.c): the yardstick, 8 x 100 ms. */
     struct run_result *s =
         RUN("evfetch", "-m", "serial", "-n", "8", "-d", "100");
-    run_expect_success(s, "(serial mode is provided code)");
+    expect_success(s, "(serial mode is provided code)");
     struct run_result *one = RUN("evfetch", "-n", "1", "-d", "100");
-    run_expect_success(one, CORE_HINT);
+    expect_success(one, CORE_HINT);
     struct run_result *r = RUN("evfetch", "-n", "8", "-d", "100");
-    run_expect_success(r, CORE_HINT);
+    expect_success(r, CORE_HINT);
     cr_assert(r->elapsed * 3 < s->elapsed,
               "8 pages of 100 ms on the event loop took %.3f s, serially "
               "%.3f s: expected at least 3x faster (ideally 8x): the waits "
@@ -196,10 +202,10 @@ Test(lab11_loop, runs_on_one_thread_without_extra_processes)
                                       "KIT_FAIL_FORK_AT=2", NULL};
     struct run_opts o = {.perturb = true, .env = env};
     struct run_result *r = RUN_WITH(&o, "evfetch", "-n", "32", "-d", "100");
-    run_expect_success(
-        r, "With pthread_create failing and no fork but the server's "
-           "allowed, the event loop must still fetch every page: one "
-           "thread, one process.");
+    expect_success(r,
+                   "With pthread_create failing and no fork but the server's "
+                   "allowed, the event loop must still fetch every page: one "
+                   "thread, one process.");
     struct fetched *f = parse(r);
     expect_pages_ok(r, f, 32, CORE_HINT);
     free(f);
@@ -241,7 +247,7 @@ Test(lab11_loop, short_reads_of_a_few_bytes_still_give_whole_bodies)
         "header line comes in pieces (TODO 11.3: read at d->in + d->got, "
         "look for '\\n' only in what came) and the body too (TODO 11.4).";
     struct run_result *r = RUN_WITH(&o, "evfetch", "-n", "16", "-d", "50");
-    run_expect_success(r, hint);
+    expect_success(r, hint);
     struct fetched *f = parse(r);
     expect_pages_ok(r, f, 16, hint);
     expect_no_fd_leak(r, f, hint);
@@ -254,7 +260,7 @@ Test(lab11_loop, is_clean_under_asan_on_every_path)
     struct run_opts o = {.sanitizer = RUN_ASAN,
                          .hint = "Hint: a read past d->in (TODO 11.3/11.4)?"};
     struct run_result *r = RUN_WITH(&o, "evfetch", "-n", "8", "-d", "50");
-    run_expect_success(r, CORE_HINT);
+    expect_success(r, CORE_HINT);
     struct fetched *f = parse(r);
     expect_pages_ok(r, f, 8, CORE_HINT);
     free(f);
@@ -365,7 +371,7 @@ Test(lab11_failures, a_refused_connection_fails_each_download_cleanly)
 Test(lab11_failures, a_blocking_handler_delays_every_other_download)
 {
     struct run_result *r = RUN("evfetch", "-n", "6", "-d", "100", "-b", "400");
-    run_expect_success(r, CORE_HINT);
+    expect_success(r, CORE_HINT);
     struct fetched *f = parse(r);
     cr_assert(f->blocker >= 0,
               "`%s`: no page says '(then its handler "
@@ -406,7 +412,7 @@ Test(lab11_failures, bad_arguments_are_refused_and_the_default_is_the_lecture)
     run_free(r);
     /* Bare: the lecture's example, 8 pages of 200 ms. */
     r = RUN("evfetch");
-    run_expect_success(r, CORE_HINT);
+    expect_success(r, CORE_HINT);
     struct fetched *f = parse(r);
     expect_pages_ok(r, f, 8, CORE_HINT);
     free(f);
@@ -419,10 +425,10 @@ Test(lab11_failures, bad_arguments_are_refused_and_the_default_is_the_lecture)
 Test(lab11_scale, two_thousand_slow_requests_at_once_on_one_thread)
 {
     struct run_result *one = RUN("evfetch", "-n", "1", "-d", "500");
-    run_expect_success(one, CORE_HINT);
+    expect_success(one, CORE_HINT);
     struct run_opts o = {.timeout = 30};
     struct run_result *r = RUN_WITH(&o, "evfetch", "-n", "2000", "-d", "500");
-    run_expect_success(r, CORE_HINT);
+    expect_success(r, CORE_HINT);
     struct fetched *f = parse(r);
     expect_pages_ok(r, f, 2000, CORE_HINT);
     expect_no_fd_leak(r, f, CORE_HINT);
@@ -446,7 +452,7 @@ Test(lab11_scale, the_descriptor_limit_is_raised_as_needed_within_the_hard_one)
     cr_assert(setrlimit(RLIMIT_NOFILE, &low) == 0);
     struct run_result *r = RUN("evfetch", "-n", "300", "-d", "100");
     cr_assert(setrlimit(RLIMIT_NOFILE, &lim) == 0);
-    run_expect_success(r, CORE_HINT);
+    expect_success(r, CORE_HINT);
     struct fetched *f = parse(r);
     expect_pages_ok(r, f, 300, CORE_HINT);
     free(f);
