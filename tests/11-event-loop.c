@@ -52,6 +52,21 @@ static const char *const CORE_HINT =
     "TODO(11.2) send, TODO(11.3)/(11.4) read the header and body, "
     "TODO(11.5) the poll set, TODO(11.6) the poll timeout.";
 
+/* A deadline for evfetch -t, in ms as text: base ms, times the timeout
+ * scale (slow sanitizer and valgrind runs get more time). */
+static const char *scaled_ms(char *buf, size_t len, double base_ms)
+{
+    snprintf(buf, len, "%.0f", base_ms * run_timeout_scale());
+    return buf;
+}
+
+/* Wall-time ratios mean something (not under valgrind or a whole-run
+ * sanitizer build, whose start-up costs swamp the waits). */
+static bool timing_is_measurable(void)
+{
+    return run_cpu_is_measurable();
+}
+
 /* run_expect_success, which writes "Hint: " itself. */
 static void expect_success(const struct run_result *r, const char *hint)
 {
@@ -178,14 +193,14 @@ Test(lab11_loop, eight_pages_overlap_like_threads_not_one_after_another)
     expect_success(one, CORE_HINT);
     struct run_result *r = RUN("evfetch", "-n", "8", "-d", "100");
     expect_success(r, CORE_HINT);
-    cr_assert(r->elapsed * 3 < s->elapsed,
+    cr_assert(!timing_is_measurable() || r->elapsed * 3 < s->elapsed,
               "8 pages of 100 ms on the event loop took %.3f s, serially "
               "%.3f s: expected at least 3x faster (ideally 8x): the waits "
               "must overlap.\nHint: a step must never wait (no loop until "
               "the header is complete, no blocking socket): return and let "
               "poll() say when to go on. TODO(11.3), (11.5).",
               r->elapsed, s->elapsed);
-    cr_assert(r->elapsed < 3 * one->elapsed,
+    cr_assert(!timing_is_measurable() || r->elapsed < 3 * one->elapsed,
               "8 pages of 100 ms took %.3f s, one page %.3f s: expected less "
               "than 3x (ideally the same).\n%s",
               r->elapsed, one->elapsed, CORE_HINT);
@@ -220,8 +235,10 @@ Test(lab11_loop, runs_on_one_thread_without_extra_processes)
 
 Test(lab11_loop, waits_in_poll_without_spinning)
 {
+    char t[32];
     struct run_result *r =
-        RUN("evfetch", "-d", "300", "-t", "600", "page0", "page1", "!stall");
+        RUN("evfetch", "-d", "300", "-t", scaled_ms(t, sizeof t, 600), "page0",
+            "page1", "!stall");
     cr_assert_eq(r->exit_code, 1, "`%s` (one stalled page) %s; expected 1.",
                  r->desc, run_how_ended(r));
     struct fetched *f = parse(r);
@@ -292,9 +309,10 @@ static void expect_failed(const struct run_result *r, const struct page *p,
 
 Test(lab11_failures, each_misbehaving_server_reply_fails_its_download_only)
 {
+    char t[32];
     struct run_result *r =
-        RUN("evfetch", "-d", "50", "-t", "700", "page0", "!close", "!garbage",
-            "!half", "!stall", "page5");
+        RUN("evfetch", "-d", "50", "-t", scaled_ms(t, sizeof t, 700), "page0",
+            "!close", "!garbage", "!half", "!stall", "page5");
     cr_assert(!r->timed_out,
               "`%s` never ended: a stalled server must be given up at its "
               "deadline.\nHint: TODO(11.6), the poll timeout.",
@@ -319,10 +337,10 @@ Test(lab11_failures, each_misbehaving_server_reply_fails_its_download_only)
                   "Hint: TODO(11.4): end-of-file before the whole body.");
     expect_failed(r, &f->page[4], "!stall", "timed out",
                   "Hint: TODO(11.6): poll() must wake at the deadline.");
-    cr_assert(f->page[4].done >= 0.6,
+    cr_assert(f->page[4].done >= 0.85 * atof(t) / 1000,
               "`%s`: the stalled page was given up at %.3f s, before its "
-              "700 ms deadline.",
-              r->desc, f->page[4].done);
+              "%s ms deadline.",
+              r->desc, f->page[4].done, t);
     cr_assert(f->page[0].done < f->page[4].done,
               "`%s`: page0 finished at %.3f s, after the stalled page gave "
               "up (%.3f s): one slow peer held up another.\n%s",
@@ -432,7 +450,7 @@ Test(lab11_scale, two_thousand_slow_requests_at_once_on_one_thread)
     struct fetched *f = parse(r);
     expect_pages_ok(r, f, 2000, CORE_HINT);
     expect_no_fd_leak(r, f, CORE_HINT);
-    cr_assert(r->elapsed < 4 * one->elapsed,
+    cr_assert(!timing_is_measurable() || r->elapsed < 4 * one->elapsed,
               "2000 pages of 500 ms took %.3f s, one page %.3f s: expected "
               "less than 4x: all 2000 must wait at once.\n%s",
               r->elapsed, one->elapsed, CORE_HINT);
