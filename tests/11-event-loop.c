@@ -185,26 +185,23 @@ Test(lab11_loop, eight_pages_arrive_whole_and_verified)
 
 Test(lab11_loop, eight_pages_overlap_like_threads_not_one_after_another)
 {
-    /* serial is provided code (blocking.c): the yardstick, 8 x 100 ms. */
-    struct run_result *s =
-        RUN("evfetch", "-m", "serial", "-n", "8", "-d", "100");
-    expect_success(s, "(serial mode is provided code)");
-    struct run_result *one = RUN("evfetch", "-n", "1", "-d", "100");
+    /* Two runs of the same program: their start-up costs (a process, the
+     * server's fork) cancel in the difference, however busy the machine.
+     * Overlapped, 7 more pages add nothing; one after another they would
+     * add 7 x 400 ms. */
+    struct run_result *one = RUN("evfetch", "-n", "1", "-d", "400");
     expect_success(one, CORE_HINT);
-    struct run_result *r = RUN("evfetch", "-n", "8", "-d", "100");
+    struct run_result *r = RUN("evfetch", "-n", "8", "-d", "400");
     expect_success(r, CORE_HINT);
-    cr_assert(!timing_is_measurable() || r->elapsed * 3 < s->elapsed,
-              "8 pages of 100 ms on the event loop took %.3f s, serially "
-              "%.3f s: expected at least 3x faster (ideally 8x): the waits "
-              "must overlap.\nHint: a step must never wait (no loop until "
-              "the header is complete, no blocking socket): return and let "
-              "poll() say when to go on. TODO(11.3), (11.5).",
-              r->elapsed, s->elapsed);
-    cr_assert(!timing_is_measurable() || r->elapsed < 3 * one->elapsed,
-              "8 pages of 100 ms took %.3f s, one page %.3f s: expected less "
-              "than 3x (ideally the same).\n%s",
-              r->elapsed, one->elapsed, CORE_HINT);
-    run_free(s);
+    cr_assert(!timing_is_measurable() || (r->elapsed - one->elapsed < 0.8 &&
+                                          r->elapsed < 3 * one->elapsed),
+              "8 pages of 400 ms took %.3f s, one page %.3f s: the 7 more "
+              "pages added %.3f s; expected under 0.8 s (ideally 0; one "
+              "after another they add 2.8 s): the waits must overlap.\n"
+              "Hint: a step must never wait (no loop until the header is "
+              "complete, no blocking socket): return and let poll() say "
+              "when to go on. TODO(11.3), (11.5).",
+              r->elapsed, one->elapsed, r->elapsed - one->elapsed);
     run_free(one);
     run_free(r);
 }
@@ -450,10 +447,16 @@ Test(lab11_scale, two_thousand_slow_requests_at_once_on_one_thread)
     struct fetched *f = parse(r);
     expect_pages_ok(r, f, 2000, CORE_HINT);
     expect_no_fd_leak(r, f, CORE_HINT);
-    cr_assert(!timing_is_measurable() || r->elapsed < 4 * one->elapsed,
-              "2000 pages of 500 ms took %.3f s, one page %.3f s: expected "
-              "less than 4x: all 2000 must wait at once.\n%s",
-              r->elapsed, one->elapsed, CORE_HINT);
+    /* Start-up costs cancel in the difference. What remains is the work of
+     * 2000 handshakes, requests and replies (about 0.4 s of CPU for the
+     * program, the server and the kernel, stretched on a busy machine:
+     * 2.4 s with a load of 50 on 2 cores). Fetched 200 at a time or fewer,
+     * the pages would add 10 x 500 ms or more. */
+    cr_assert(!timing_is_measurable() || r->elapsed - one->elapsed < 5.0,
+              "2000 pages of 500 ms took %.3f s, one page %.3f s: the "
+              "1999 more pages added %.3f s; expected under 5 s (10 x the "
+              "delay): all 2000 must wait at once.\n%s",
+              r->elapsed, one->elapsed, r->elapsed - one->elapsed, CORE_HINT);
     free(f);
     run_free(one);
     run_free(r);
