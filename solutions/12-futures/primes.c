@@ -195,7 +195,8 @@ int main(int argc, char *argv[])
         args_help(USAGE);
     struct options o;
     parse_args(argc, argv, &o);
-    printf("%zu numbers, an executor of %d threads\n", o.n, o.threads);
+    printf("%zu numbers, an executor of %d thread%s\n", o.n, o.threads,
+           o.threads == 1 ? "" : "s");
     size_t wrong = check_all(&o);
     printf("serial check: %zu of %zu answers agree\n", o.n - wrong, o.n);
     printf("threads that ran checks: %d of %d\n", atomic_load(&thread_count),

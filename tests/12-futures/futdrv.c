@@ -40,6 +40,11 @@
  *             for every future (some on the same one, at the same time),
  *             joined at the end of the round: "waited <r> <w> <i> <err>
  *             <value>" (i: the task's index in its round, value 3i + 1)
+ *   cancelrace r rounds: n tasks of no work submitted, then all cancelled
+ *             at once, last first, while the threads start them:
+ *             "cr <r> <i> <cancelled> <times ran> <err> <value>" - each
+ *             must have been cancelled (ran 0, ECANCELED) or run (cancel
+ *             said no, ran 1, its value), never both, never neither
  *   sleepy    one task sleeps 1 s while main and W threads wait on it
  *             (for the CPU-time check): "result 0 <err> <value> ...",
  *             "waiter 0 <err> <value>"
@@ -61,8 +66,8 @@
 #include "timing.h"
 
 #define USAGE                                                                  \
-    "-m result|cancel|callback|order|shutdown|stress|sleepy [-w threads] "     \
-    "[-n tasks] [-r rounds] [-W waiters]"
+    "-m result|cancel|callback|order|shutdown|stress|cancelrace|sleepy "       \
+    "[-w threads] [-n tasks] [-r rounds] [-W waiters]"
 #define MAX_TASKS 512
 #define MAX_WAITERS 64
 
@@ -441,6 +446,29 @@ static void mode_stress(void)
     shutdown(ex, false);
 }
 
+/* ---- cancelrace ------------------------------------------------------- */
+
+static void mode_cancelrace(void)
+{
+    struct executor *ex = new_executor(opt.threads);
+    for (int r = 0; r < opt.rounds; r++) {
+        struct future *fs[MAX_TASKS];
+        for (int i = 0; i < opt.ntasks; i++)
+            fs[i] = submit(ex, plain_task, new_task(i, 0));
+        bool cancelled[MAX_TASKS];
+        for (int i = opt.ntasks - 1; i >= 0;
+             i--) /* the queue's far end first */
+            cancelled[i] = future_cancel(fs[i]);
+        for (int i = 0; i < opt.ntasks; i++) {
+            int64_t value = -1;
+            int err = future_result(fs[i], &value);
+            say("cr %d %d %d %d %d %lld\n", r, i, cancelled[i],
+                atomic_exchange(&tasks[i].ran, 0), err, (long long)value);
+        }
+    }
+    shutdown(ex, false);
+}
+
 /* ---- sleepy ------------------------------------------------------------ */
 
 static void mode_sleepy(void)
@@ -480,10 +508,10 @@ int main(int argc, char *argv[])
     static const struct {
         const char *name;
         void (*run)(void);
-    } modes[] = {{"result", mode_result},     {"cancel", mode_cancel},
-                 {"callback", mode_callback}, {"order", mode_order},
-                 {"shutdown", mode_shutdown}, {"stress", mode_stress},
-                 {"sleepy", mode_sleepy}};
+    } modes[] = {{"result", mode_result},         {"cancel", mode_cancel},
+                 {"callback", mode_callback},     {"order", mode_order},
+                 {"shutdown", mode_shutdown},     {"stress", mode_stress},
+                 {"cancelrace", mode_cancelrace}, {"sleepy", mode_sleepy}};
     for (size_t k = 0; k < sizeof modes / sizeof modes[0]; k++)
         if (strcmp(opt.mode, modes[k].name) == 0) {
             modes[k].run();
