@@ -340,7 +340,7 @@ Test(lab12_futures, as_completed_yields_each_future_once_in_completion_order)
 
 Test(lab12_futures, wait_any_returns_the_future_done_first)
 {
-    char *out = DRV(NULL, HINT_ALL, "-m", "order", "-n", "6");
+    char *out = DRV(NULL, HINT_ALL, "-m", "any");
     expect_line(out, 1,
                 "futures_wait_any({a task of 0.3 s, one of 0.02 s}) must "
                 "return 1, the index of the quick one",
@@ -543,13 +543,14 @@ Test(lab12_races, clean_under_asan_every_future_freed)
 Test(lab12_races, result_blocks_without_spinning)
 {
     struct run_result *r = RUN("futdrv", "-m", "sleepy", "-W", "3");
+    /* The task sleeps 0.5 s; main and 3 threads wait for it. */
     run_expect_success(r, HINT_ALL);
-    expect_line(r->out, 3, "Three helper threads waited on the 1 s task",
+    expect_line(r->out, 3, "Three helper threads waited on the 0.5 s task",
                 HINT_ALL, "waiter 0 0 1");
     if (run_cpu_is_measurable())
         cr_assert_lt(r->cpu_seconds, 0.1 * r->elapsed,
                      "`%s` used %.3f s of CPU in %.3f s while four threads "
-                     "only waited for a task that sleeps 1 s: future_result "
+                     "only waited for a task that sleeps 0.5 s: future_result "
                      "must sleep in pthread_cond_wait (ex_wait), not spin "
                      "(expected under a tenth of the wall time).\nHint: "
                      "TODO(12.4).",
@@ -632,17 +633,83 @@ Test(lab12_programs, primes_checks_the_default_numbers_and_refuses_bad_input)
     struct run_result *r = RUN("primes");
     run_expect_success(r, HINT_ALL);
     static const char *const want[] = {
-        "  #0 1000000000000037 is prime",
-        "  #1 999996483443777 is not prime: 31622713 x 31622729",
-        "  #2 1000000000000091 is prime",
-        "  #3 1000000000000035 is not prime: 3 x 333333333333345",
-        "  #4 1000000000000159 is prime",
-        "  #5 999997811598563 is not prime: 31622741 x 31622743",
-        "  #6 1000000000000187 is prime",
-        "  #7 1000000000000001 is not prime: 7 x 142857142857143"};
+        "  #0 100000000000031 is prime",
+        "  #1 99999140001653 is not prime: 9999943 x 9999971",
+        "  #2 100000000000067 is prime",
+        "  #3 100000000000035 is not prime: 3 x 33333333333345",
+        "  #4 100000000000097 is prime",
+        "  #5 99999640000243 is not prime: 9999973 x 9999991",
+        "  #6 100000000000099 is prime",
+        "  #7 100000000000001 is not prime: 29 x 3448275862069"};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         expect_line(r->out, 1,
-                    "`primes` checks the default eight numbers near 10^15",
+                    "`primes` checks the default eight numbers near 10^14",
                     HINT_ALL, "%s", want[i]);
     run_free(r);
+}
+
+/* ---- fetch: the page downloads ------------------------------------------ */
+
+static const char *const FETCH_HINT =
+    "Hint: fetch uses executor_submit, future_add_done_callback (TODO "
+    "12.6), futures_wait_any (TODO 12.7) and future_result (TODO 12.4); "
+    "the pages' waits overlap only if the executor's threads run them at "
+    "the same time.";
+
+Test(lab12_programs, fetch_waits_for_pages_side_by_side_and_checks_each)
+{
+    struct run_result *many = RUN("fetch", "-n", "8", "-d", "100", "-w", "8");
+    run_expect_success(many, FETCH_HINT);
+    for (int i = 0; i < 8; i++) {
+        expect_line(many->out, 1, "Every page arrives once, intact", FETCH_HINT,
+                    "page%d: %d bytes, as sent", i, 1024);
+        char done[32];
+        snprintf(done, sizeof done, "done: page%d (", i);
+        cr_assert_eq(run_count_lines(many->out, done), 1,
+                     "Expected one progress line '%s...' (the future's "
+                     "callback) per page.\n%s\nOutput:\n%s",
+                     done, FETCH_HINT, many->out);
+    }
+    cr_assert(run_line_starting(many->out, "first done: page") != NULL,
+              "Expected a 'first done: pageK' line (futures_wait_any).\n%s",
+              FETCH_HINT);
+    struct run_result *one = RUN("fetch", "-n", "8", "-d", "100", "-w", "1");
+    run_expect_success(one, FETCH_HINT);
+    cr_assert_lt(many->elapsed, 0.5 * one->elapsed,
+                 "8 pages of 100 ms took %.3f s on 8 threads and %.3f s on "
+                 "1: the waits should overlap (about 0.1 s against 0.8 s; "
+                 "expected under half).\n%s",
+                 many->elapsed, one->elapsed, FETCH_HINT);
+    run_free(many);
+    run_free(one);
+}
+
+Test(lab12_programs, fetch_reports_each_misbehaving_page_as_its_error)
+{
+    struct run_result *r =
+        RUN("fetch", "-t", "400", "-d", "50", "page0", "!close", "!garbage",
+            "!half", "!stall", "page5");
+    cr_assert_eq(r->exit_code, 1,
+                 "`%s` %s; expected status 1 (some pages failed), each "
+                 "failure reported, no crash, no hang.\nstderr:\n%s\n%s",
+                 r->desc, run_how_ended(r), r->err, FETCH_HINT);
+    const char *hint = "Hint: a task's error number reaches future_result "
+                       "(TODO 12.3 stores f->error, TODO 12.4 returns it).";
+    expect_line(r->out, 1, "A good page before the bad ones", hint,
+                "page0: 1024 bytes, as sent");
+    expect_line(r->out, 1, "A good page after the bad ones", hint,
+                "page5: 1024 bytes, as sent");
+    expect_line(r->out, 1, "A server that closes without a reply", hint,
+                "!close: failed: %s", strerror(ECONNRESET));
+    expect_line(r->out, 1, "A server that answers garbage", hint,
+                "!garbage: failed: %s", strerror(EPROTO));
+    expect_line(r->out, 1, "A server that closes half-way through the page",
+                hint, "!half: failed: %s", strerror(ECONNRESET));
+    expect_line(r->out, 1, "A server that never answers (timeout 400 ms)", hint,
+                "!stall: failed: %s", strerror(ETIMEDOUT));
+    run_free(r);
+    expect_refused(RUN("fetch", "-w", "0"));
+    expect_refused(RUN("fetch", "bad name"));
+    expect_refused(RUN("fetch", "-t", "soon"));
+    expect_help(RUN("fetch", "--help"));
 }

@@ -12,7 +12,7 @@
  *          -w threads  executor threads, 1..64 (default 2)
  *          -r runs     also time serial against the executor, median of
  *                      runs (1..50) after one warm-up (kit's bench helper)
- *          n ...       the numbers to check (default: eight near 10^15);
+ *          n ...       the numbers to check (default: eight near 10^14);
  *                      a number below 2 makes its task fail with EDOM
  *
  * Observe: the answers come in the order the checks end, not the order
@@ -40,8 +40,8 @@
 #define MAX_NUMBERS 64
 
 static const int64_t DEFAULT_NUMBERS[] = {
-    1000000000000037, 999996483443777, 1000000000000091, 1000000000000035,
-    1000000000000159, 999997811598563, 1000000000000187, 1000000000000001};
+    100000000000031, 99999140001653, 100000000000067, 100000000000035,
+    100000000000097, 99999640000243, 100000000000099, 100000000000001};
 
 struct options {
     int threads, runs;

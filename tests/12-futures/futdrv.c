@@ -28,8 +28,9 @@
  *             takes them with futures_as_completed at once:
  *             "finished <id> <ticket>" (the task's own finishing order),
  *             "completed <k> <id> <value>"; then n more, all done before
- *             as_completed starts ("completed2 ..."); then wait_any on
- *             {slow, fast}: "any <index>"
+ *             as_completed starts ("completed2 ...")
+ *   any       futures_wait_any on {a task of 0.3 s, one of 0.02 s}:
+ *             "any <index>"
  *   shutdown  n tasks of 30 ms on 2 threads with callbacks, then
  *             executor_shutdown(ex, false) at once: "start <id>",
  *             "end <id>", "cb <id> <state>", "shutdown returned"; then a
@@ -45,7 +46,7 @@
  *             "cr <r> <i> <cancelled> <times ran> <err> <value>" - each
  *             must have been cancelled (ran 0, ECANCELED) or run (cancel
  *             said no, ran 1, its value), never both, never neither
- *   sleepy    one task sleeps 1 s while main and W threads wait on it
+ *   sleepy    one task sleeps 0.5 s while main and W threads wait on it
  *             (for the CPU-time check): "result 0 <err> <value> ...",
  *             "waiter 0 <err> <value>"
  * Every line is written with one write(2); the last is "end of <mode>".
@@ -66,7 +67,7 @@
 #include "timing.h"
 
 #define USAGE                                                                  \
-    "-m result|cancel|callback|order|shutdown|stress|cancelrace|sleepy "       \
+    "-m result|cancel|callback|order|any|shutdown|stress|cancelrace|sleepy "   \
     "[-w threads] [-n tasks] [-r rounds] [-W waiters]"
 #define MAX_TASKS 512
 #define MAX_WAITERS 64
@@ -353,9 +354,14 @@ static void mode_order(void)
         fs[i] = submit(ex, ticket_task, new_task(n + i, 0.025 * (n - i)));
     timing_sleep(0.025 * n + 0.2);
     take_as_completed(fs, n, "completed2");
-    struct future *pair[2] = {
-        submit(ex, plain_task, new_task(2 * n, 0.3)),
-        submit(ex, plain_task, new_task(2 * n + 1, 0.02))};
+    shutdown(ex, false);
+}
+
+static void mode_any(void)
+{
+    struct executor *ex = new_executor(2);
+    struct future *pair[2] = {submit(ex, plain_task, new_task(0, 0.3)),
+                              submit(ex, plain_task, new_task(1, 0.02))};
     say("any %zu\n", futures_wait_any(pair, 2));
     shutdown(ex, false);
 }
@@ -474,7 +480,7 @@ static void mode_cancelrace(void)
 static void mode_sleepy(void)
 {
     struct executor *ex = new_executor(2);
-    struct future *f = submit(ex, plain_task, new_task(0, 1.0));
+    struct future *f = submit(ex, plain_task, new_task(0, 0.5));
     pthread_t threads[MAX_WAITERS];
     for (int k = 0; k < opt.waiters; k++)
         check_lock(pthread_create(&threads[k], NULL, result_waiter, f),
@@ -508,10 +514,11 @@ int main(int argc, char *argv[])
     static const struct {
         const char *name;
         void (*run)(void);
-    } modes[] = {{"result", mode_result},         {"cancel", mode_cancel},
-                 {"callback", mode_callback},     {"order", mode_order},
-                 {"shutdown", mode_shutdown},     {"stress", mode_stress},
-                 {"cancelrace", mode_cancelrace}, {"sleepy", mode_sleepy}};
+    } modes[] = {{"result", mode_result},     {"cancel", mode_cancel},
+                 {"callback", mode_callback}, {"order", mode_order},
+                 {"any", mode_any},           {"shutdown", mode_shutdown},
+                 {"stress", mode_stress},     {"cancelrace", mode_cancelrace},
+                 {"sleepy", mode_sleepy}};
     for (size_t k = 0; k < sizeof modes / sizeof modes[0]; k++)
         if (strcmp(opt.mode, modes[k].name) == 0) {
             modes[k].run();
