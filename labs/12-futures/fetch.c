@@ -50,7 +50,7 @@
     "[-w threads] [-n pages] [-d delay_ms] [-t timeout_ms] "                   \
     "[-r runs] [name ...]"
 #define MAX_PAGES 256
-#define MAX_BODY (64 * PAGESERVER_BODY_LEN)
+#define MAX_BODY ((size_t)64 * PAGESERVER_BODY_LEN)
 
 /* One page to fetch: what the task gets. */
 struct page {
@@ -235,9 +235,9 @@ static void parse_args(int argc, char *argv[], struct options *o)
             die_usage(USAGE, "bad page name '%s' (1-%d of A-Za-z0-9_.!-)", name,
                       PAGESERVER_NAME_MAX);
         if (name != NULL)
-            snprintf(p->name, sizeof p->name, "%s", name);
+            (void)snprintf(p->name, sizeof p->name, "%s", name);
         else
-            snprintf(p->name, sizeof p->name, "page%zu", i);
+            (void)snprintf(p->name, sizeof p->name, "page%zu", i);
         p->delay_ms = o->delay_ms;
         p->timeout_ms = o->timeout_ms;
     }
