@@ -155,8 +155,10 @@ static size_t fetch_all(struct options *o, bool quiet)
     for (size_t i = 0; i < o->n; i++) {
         if ((fs[i] = executor_submit(ex, fetch_page, &o->pages[i])) == NULL)
             die("executor_submit");
-        if (!quiet && future_add_done_callback(fs[i], progress, o) != 0)
-            die_msg("future_add_done_callback: refused");
+        int err = quiet ? 0 : future_add_done_callback(fs[i], progress, o);
+        if (err != 0) /* no progress line then; the page is still fetched */
+            (void)fprintf(stderr, "fetch: future_add_done_callback: %s\n",
+                          strerror(err));
     }
     size_t first = futures_wait_any(fs, o->n), failed = 0;
     if (!quiet)
