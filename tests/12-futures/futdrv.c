@@ -18,10 +18,10 @@
  *             often each task ran: "cancel <id> <0|1>", "waiter <id> <err>
  *             <value>", "result ...", "ran <id> <times>"
  *   callback  n tasks of a few microseconds; a callback is added to each
- *             right after submit (racing with its end), a second one must
- *             be refused; after every result a callback is added to a
- *             done future (it runs at once). Each callback calls
- *             future_result on its future: "cb <id> <which> <err> <value>
+ *             right after submit (racing with its end: "add <id> <err>" if
+ *             refused); after every result a callback is added to the done
+ *             future (it runs at once; "late add <id> refused" if not). Each
+ * callback calls future_result on its future: "cb <id> <which> <err> <value>
  *             <main|pool>" (which: 1 added at submit, 2 added once done);
  *             after shutdown "cbcount <id> <n1> <n2>"
  *   order     n tasks on n threads, task i sleeps (n - i) * 25 ms; main
@@ -51,7 +51,6 @@
  *             "waiter 0 <err> <value>"
  * Every line is written with one write(2); the last is "end of <mode>".
  */
-#define _DEFAULT_SOURCE /* usleep-free: nanosleep is in timing.c */
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
