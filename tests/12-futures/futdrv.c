@@ -24,7 +24,7 @@
  * callback calls future_result on its future: "cb <id> <which> <err> <value>
  *             <main|pool>" (which: 1 added at submit, 2 added once done);
  *             after shutdown "cbcount <id> <n1> <n2>"
- *   order     n tasks on n threads, task i sleeps (n - i) * 25 ms; main
+ *   order     n tasks on n threads, task i sleeps (n - i) * 40 ms; main
  *             takes them with futures_as_completed at once:
  *             "finished <id> <ticket>" (the task's own finishing order),
  *             "completed <k> <id> <value>"; then n more, all done before
@@ -345,13 +345,13 @@ static void mode_order(void)
     struct executor *ex = new_executor(n);
     struct future *fs[MAX_TASKS];
     for (int i = 0; i < n; i++)
-        fs[i] = submit(ex, ticket_task, new_task(i, 0.025 * (n - i)));
+        fs[i] = submit(ex, ticket_task, new_task(i, 0.04 * (n - i)));
     take_as_completed(fs, n, "completed");
     /* Again, but all are done before as_completed starts: it must still
      * give them in the order they were done, not the order of fs. */
     for (int i = 0; i < n; i++)
-        fs[i] = submit(ex, ticket_task, new_task(n + i, 0.025 * (n - i)));
-    timing_sleep(0.025 * n + 0.2);
+        fs[i] = submit(ex, ticket_task, new_task(n + i, 0.04 * (n - i)));
+    timing_sleep(0.04 * n + 0.2);
     take_as_completed(fs, n, "completed2");
     shutdown(ex, false);
 }
