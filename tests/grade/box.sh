@@ -222,12 +222,11 @@ box_root_args() {
         --perms 1777 --size 16777216 --tmpfs /run/lock
         --ro-bind "$box_export" /kit --chdir /kit)
     if [ $box_root -eq 1 ]; then
-        # CAP_SYS_PTRACE: the runner may read /proc/PID/io of the
-        # student's programs (lab 03's tests kill a peer once it has read
-        # so many bytes). The programs themselves run as the box's user,
-        # which setuid leaves with no capability at all.
-        box_args+=(--cap-drop ALL --cap-add CAP_SETUID --cap-add CAP_SETGID --cap-add CAP_KILL
-            --cap-add CAP_SYS_PTRACE)
+        # Nothing more: no CAP_DAC_OVERRIDE (the runner reads /proc/PID/io
+        # of a program, mode 0400, as the program's user: setfsuid), no
+        # CAP_SYS_PTRACE. The programs run as the box's user, which setuid
+        # leaves with no capability at all.
+        box_args+=(--cap-drop ALL --cap-add CAP_SETUID --cap-add CAP_SETGID --cap-add CAP_KILL)
     fi
 }
 
