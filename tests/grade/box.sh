@@ -4,7 +4,8 @@
 # one per student graded at once):
 #
 #   - an empty root made of read-only binds: the toolchain (/usr, and of /etc
-#     only the compiler's alternatives and the loader's cache) and the kit's
+#     only the alternatives - cc, mpicc, mpirun - and the loader's cache; of
+#     /sys only the CPU topology, for MPICH) and the kit's
 #     export at /kit (grade.sh makes it: Makefile, common/, tests/ with the
 #     built test binary and library, the starters; no .git, no solutions/,
 #     no build/ref). The slot's own folder is /box (its sources and
@@ -25,10 +26,11 @@
 #     program cannot trace, signal or forge the runner or its report;
 #   - a cgroup per slot where the machine has one (v1 or v2, detected):
 #     pids.max (a process limit root cannot ignore) and a memory limit,
-#     under kit-box.ID (one per grading run, named after its scratch
-#     folder STATE/run.ID: a PID would not do, two runs in two PID
-#     namespaces may have the same; removed at the end, or by the next run
-#     once run.ID is gone);
+#     under kit-box.TAG.ID (one per grading run, named after its scratch
+#     folder STATE/run.ID - a PID would not do, two runs in two PID
+#     namespaces may have the same - and TAG after STATE itself; removed at
+#     the end, or by the next run with the same STATE once run.ID is gone:
+#     a run never touches the cgroups of a run with another STATE);
 #   - a wall-time limit (timeout -s KILL) on every run, and rlimits on file
 #     size, core dumps, processes of the uid and (without a memory cgroup)
 #     address space.
@@ -66,28 +68,38 @@ box_detect() {
             echo " (without root it needs unprivileged user namespaces)")" >&2
         return 1
     fi
-    # cgroup v2: one hierarchy, controllers listed in cgroup.controllers.
-    local self v2root cg=kit-box.${box_dir##*.}
-    if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
-        self=$(awk -F: '$1 == "0" { print $3 }' /proc/self/cgroup)
-        v2root=/sys/fs/cgroup${self%/}
-        box_remove_stale "$v2root"
-        # A v2 cgroup with processes in it cannot have children with
-        # controllers: make ours a sibling parent "kit-grade".
-        if mkdir -p "$v2root/$cg" 2>/dev/null &&
-            echo "+pids +memory" >"$v2root/cgroup.subtree_control" 2>/dev/null &&
-            echo "+pids +memory" >"$v2root/$cg/cgroup.subtree_control" 2>/dev/null; then
-            box_cg=v2 box_pids_dir=$v2root/$cg box_mem_dir=$v2root/$cg
+    local cg top=/sys/fs/cgroup
+    cg=kit-box.$(box_state_tag).${box_dir##*.}
+    if [ $box_root -eq 1 ] && [ -f $top/cgroup.controllers ] &&
+        grep -qw pids $top/cgroup.controllers; then
+        # cgroup v2 (UNTESTED: this kit's machines have v1). One hierarchy;
+        # ours hangs from its root, which alone may both hold processes and
+        # hand controllers down (any other cgroup with processes in it, such
+        # as our login's, cannot give its children any). kit-box.* gets
+        # pids (and memory) for its children, the slots, which hold the
+        # limits; a slot's lanes, where the processes are, get no
+        # controller of their own and count against the slot's.
+        box_remove_stale "$top"
+        if echo +pids >"$top/cgroup.subtree_control" 2>/dev/null &&
+            mkdir "$top/$cg" 2>/dev/null &&
+            echo +pids >"$top/$cg/cgroup.subtree_control" 2>/dev/null; then
+            box_cg=v2 box_pids_dir=$top/$cg
+            grep -qw memory $top/cgroup.controllers &&
+                echo +memory >"$top/cgroup.subtree_control" 2>/dev/null &&
+                echo +memory >"$top/$cg/cgroup.subtree_control" 2>/dev/null &&
+                box_mem_dir=$top/$cg
         else
-            rmdir "$v2root/$cg" 2>/dev/null
+            rmdir "$top/$cg" 2>/dev/null
         fi
-    elif [ -f /sys/fs/cgroup/pids/cgroup.procs ]; then
-        box_remove_stale /sys/fs/cgroup/pids /sys/fs/cgroup/memory
-        # cgroup v1: one hierarchy per controller.
-        if mkdir -p "/sys/fs/cgroup/pids/$cg" 2>/dev/null; then
-            box_cg=v1 box_pids_dir=/sys/fs/cgroup/pids/$cg
-            mkdir -p "/sys/fs/cgroup/memory/$cg" 2>/dev/null &&
-                box_mem_dir=/sys/fs/cgroup/memory/$cg
+    fi
+    if [ $box_cg = none ] && [ $box_root -eq 1 ] && [ -f $top/pids/cgroup.procs ]; then
+        # cgroup v1 (or the v1 half of a hybrid): one hierarchy per
+        # controller.
+        box_remove_stale $top/pids $top/memory
+        if mkdir -p "$top/pids/$cg" 2>/dev/null; then
+            box_cg=v1 box_pids_dir=$top/pids/$cg
+            mkdir -p "$top/memory/$cg" 2>/dev/null &&
+                box_mem_dir=$top/memory/$cg
         fi
     fi
     if [ $box_cg = none ]; then
@@ -146,19 +158,27 @@ box_open() {
     return 0
 }
 
-# How many forks the slot's pids limit has refused so far.
+# How many forks the slot's pids limit has refused so far. v1 counts them
+# in the cgroup that forked (a lane), v2 in the slot (the lanes have no
+# pids files of their own there): add up whichever files exist.
 box_pids_refused() {
     [ $box_cg = none ] && { echo 0; return; }
-    awk '$1 == "max" { print $2; exit } END { if (NR == 0) print 0 }' \
-        "$box_pids_dir/slot$1/pids.events" 2>/dev/null || echo 0
+    local d=$box_pids_dir/slot$1
+    cat "$d/pids.events" "$d"/lane*/pids.events 2>/dev/null |
+        awk '$1 == "max" { n += $2 } END { print n + 0 }'
 }
 
+# A short name for the state folder: runs with other state folders (and
+# so other run.ID namespaces) have other cgroups.
+box_state_tag() { printf '%s' "$box_state" | sha256sum | cut -c1-8; }
+
 # Remove the cgroups of grading runs that died without cleaning up: those
-# whose scratch folder is gone (grade.sh removed the stale ones first).
+# of the same state folder whose scratch folder is gone (grade.sh removed
+# the stale ones first).
 box_remove_stale() {
     local root d slot
     for root in "$@"; do
-        for d in "$root"/kit-box.*/; do
+        for d in "$root"/kit-box."$(box_state_tag)".*/; do
             [ -d "$d" ] || continue
             d=${d%/}
             [ -d "$box_state/run.${d##*.}" ] && continue
@@ -169,20 +189,23 @@ box_remove_stale() {
     return 0
 }
 
-# How many processes the slot's memory limit has killed so far.
+# How many processes the slot's memory limit has killed so far (v1: in
+# the victim's cgroup, a lane; v2: in the slot, hierarchically).
 box_oom_kills() {
-    local f=$box_mem_dir/slot$1/memory.events
-    [ $box_cg = v1 ] && f=$box_mem_dir/slot$1/memory.oom_control
-    if [ -z "$box_mem_dir" ] || [ ! -f "$f" ]; then echo 0; return; fi
-    awk '$1 == "oom_kill" { print $2; exit } END { if (NR == 0) print 0 }' "$f"
+    [ -z "$box_mem_dir" ] && { echo 0; return; }
+    local d=$box_mem_dir/slot$1 f=memory.events
+    [ $box_cg = v1 ] && f=memory.oom_control
+    cat "$d/$f" "$d"/lane*/"$f" 2>/dev/null |
+        awk '$1 == "oom_kill" { n += $2 } END { print n + 0 }'
 }
 
-# Kill every process of a cgroup, wait for it to be empty (up to 20 s: a
-# box's PID namespace may take a while to die on a loaded machine), remove
-# it.
+# Kill every process of a cgroup and of its lanes, wait for it to be empty
+# (up to 20 s: a box's PID namespace may take a while to die on a loaded
+# machine), remove it.
 box_empty_cgroup() {
-    local d=$1 pid tries=0 pids
+    local d=$1 pid tries=0 pids lane
     [ -d "$d" ] || return 0
+    for lane in "$d"/lane*/; do [ -d "$lane" ] && box_empty_cgroup "${lane%/}"; done
     while [ $tries -lt 400 ]; do
         # (cgroup files say their size is 0: read them, do not test -s)
         mapfile -t pids <"$d/cgroup.procs"
@@ -215,6 +238,14 @@ box_root_args() {
     for d in /etc/alternatives /etc/ld.so.cache; do
         [ -e "$d" ] && box_args+=(--ro-bind "$d" "$d")
     done
+    # Of /sys only the CPU topology (hwloc, under MPICH's mpirun, reads it)
+    # and an empty /sys/class/net (UCX lists the network interfaces there:
+    # the box has only its own loopback).
+    box_args+=(--perms 0755 --dir /sys --perms 0755 --dir /sys/class
+        --perms 0755 --dir /sys/class/net --perms 0755 --dir /sys/devices
+        --perms 0755 --dir /sys/devices/system)
+    [ -d /sys/devices/system/cpu ] &&
+        box_args+=(--ro-bind /sys/devices/system/cpu /sys/devices/system/cpu)
     box_args+=(--proc /proc --dev /dev --mqueue /dev/mqueue
         --perms 1777 --size "$GRADE_TMPFS" --tmpfs /dev/shm
         --perms 1777 --size "$GRADE_TMPFS" --tmpfs /tmp
@@ -222,12 +253,11 @@ box_root_args() {
         --perms 1777 --size 16777216 --tmpfs /run/lock
         --ro-bind "$box_export" /kit --chdir /kit)
     if [ $box_root -eq 1 ]; then
-        # CAP_SYS_PTRACE: the runner may read /proc/PID/io of the
-        # student's programs (lab 03's tests kill a peer once it has read
-        # so many bytes). The programs themselves run as the box's user,
-        # which setuid leaves with no capability at all.
-        box_args+=(--cap-drop ALL --cap-add CAP_SETUID --cap-add CAP_SETGID --cap-add CAP_KILL
-            --cap-add CAP_SYS_PTRACE)
+        # Nothing more: no CAP_DAC_OVERRIDE (the runner reads /proc/PID/io
+        # of a program, mode 0400, as the program's user: setfsuid), no
+        # CAP_SYS_PTRACE. The programs run as the box's user, which setuid
+        # leaves with no capability at all.
+        box_args+=(--cap-drop ALL --cap-add CAP_SETUID --cap-add CAP_SETGID --cap-add CAP_KILL)
     fi
 }
 
@@ -235,16 +265,35 @@ box_root_args() {
 # slot's user, report/ stays root's.
 box_slot_dir() { echo "$box_dir/slot$1"; }
 
-# box_run SLOT SECONDS MODE ARGS...: run tests/grade/inbox.sh MODE ARGS in
-# the slot's box ("build LAB": /box writable; "test FILTER": /box
-# read-only), killed with everything it started after SECONDS. Returns
+# box_lane_dir SLOT LANE: the lane's report folder (root's), bound at
+# /report in its box.
+box_lane_dir() { echo "$box_dir/slot$1/report/lane$2"; }
+
+# A slot runs up to this many boxes at once (one per lane, each with a
+# cgroup of its own under the slot's, which holds the limits: what the
+# lanes use together counts against them). Without a cgroup, one: the
+# only way to find a box's processes is then by uid, which lanes share.
+box_lanes_max() { if [ $box_cg = none ]; then echo 1; else echo "${GRADE_TEST_JOBS:-2}"; fi; }
+
+# box_run SLOT LANE SECONDS MODE ARGS...: run tests/grade/inbox.sh MODE
+# ARGS in a box of the slot ("build LAB [tsan] [asan]": /box writable;
+# "test FILTER": /box read-only), in the lane's cgroup, with the lane's
+# report folder, killed with everything it started after SECONDS. Returns
 # inbox.sh's status, 124 on timeout, 125 when the box could not start.
 box_run() {
-    local slot=$1 secs=$2 mode=$3
-    shift 3
-    local uid sd mem_rlimit=() box_args
+    local slot=$1 lane=$2 secs=$3 mode=$4
+    shift 4
+    local uid sd rd mem_rlimit=() box_args cgs=()
     uid=$(box_uid "$slot")
     sd=$(box_slot_dir "$slot")
+    rd=$(box_lane_dir "$slot" "$lane")
+    [ -d "$rd" ] || mkdir -m 700 "$rd" || return 125
+    if [ $box_cg != none ]; then
+        cgs=("$box_pids_dir/slot$slot/lane$lane")
+        [ -n "$box_mem_dir" ] && [ "$box_mem_dir" != "$box_pids_dir" ] &&
+            cgs+=("$box_mem_dir/slot$slot/lane$lane")
+        mkdir -p "${cgs[@]}" || return 125
+    fi
     [ -z "$box_mem_dir" ] && mem_rlimit=(--as="$((GRADE_MEM * 4))")
     box_root_args
     if [ "$mode" = build ]; then
@@ -252,14 +301,12 @@ box_run() {
     else
         box_args+=(--ro-bind "$sd/box" /box)
     fi
-    box_args+=(--bind "$sd/report" /report)
-    rm -f "$sd/report/started"
+    box_args+=(--bind "$rd" /report)
+    rm -f "$rd/started"
     local t0=$EPOCHSECONDS
     (
-        if [ $box_cg != none ]; then
-            echo "$BASHPID" >"$box_pids_dir/slot$slot/cgroup.procs" || exit 125
-            [ -n "$box_mem_dir" ] && { echo "$BASHPID" >"$box_mem_dir/slot$slot/cgroup.procs" || exit 125; }
-        fi
+        local cg
+        for cg in "${cgs[@]}"; do echo "$BASHPID" >"$cg/cgroup.procs" || exit 125; done
         # Not root: RLIMIT_NPROC counts all of our processes; allow for them.
         local nproc=$GRADE_PIDS
         [ $box_root -eq 1 ] || nproc=$(($(ps -e -o uid= | awk -v u="$uid" '$1 == u' | wc -l) + GRADE_PIDS))
@@ -268,7 +315,7 @@ box_run() {
         for fd in "${box_lock_fds[@]}" "${grade_lock_fds[@]}"; do exec {fd}>&-; done
         exec env -i PATH=/usr/bin:/bin HOME=/tmp TMPDIR=/tmp LANG=C.UTF-8 \
             KIT_BOX_UID="$([ $box_root -eq 1 ] && echo "$uid")" \
-            KIT_OUTPUT_CAP="$GRADE_OUTPUT_CAP" \
+            KIT_OUTPUT_CAP="$GRADE_OUTPUT_CAP" KIT_BUILD_JOBS="${GRADE_BUILD_JOBS:-2}" \
             prlimit --nproc="$nproc" --fsize="$GRADE_FSIZE" --core=0 "${mem_rlimit[@]}" \
             timeout -s KILL "$secs" bwrap "${box_args[@]}" \
             bash /kit/tests/grade/inbox.sh "$mode" "$@"
@@ -277,16 +324,16 @@ box_run() {
     # 137 is timeout's status when it kills, and also that of a box whose
     # first program was killed (say, at the memory limit): the clock decides.
     [ $status -eq 137 ] && [ $((EPOCHSECONDS - t0)) -ge "$secs" ] && return 124
-    [ -f "$sd/report/started" ] || return 125
+    [ -f "$rd/started" ] || return 125
     return $status
 }
 
-# box_close SLOT: make sure nothing of the slot is left outside its box. The
-# box's PID namespace ends with it, taking every process along, but the
-# kernel may still be tearing them down: kill and wait (a safety net;
-# inbox.sh counts the processes a submission left, for its feedback).
+# box_close SLOT LANE: make sure nothing of the lane's box is left outside
+# it. The box's PID namespace ends with it, taking every process along,
+# but the kernel may still be tearing them down: kill and wait (a safety
+# net; inbox.sh counts the processes a submission left, for its feedback).
 box_close() {
-    local slot=$1 pid tries=0 d=$box_pids_dir/slot$1 pids
+    local slot=$1 pid tries=0 d=$box_pids_dir/slot$1/lane$2 pids
     while [ $tries -lt 100 ]; do
         pids=()
         if [ $box_cg != none ]; then
@@ -304,7 +351,8 @@ box_close() {
 
 # box_destroy SLOT: kill what is left and remove the slot's cgroups.
 box_destroy() {
-    box_close "$1"
+    local lane
+    for ((lane = 0; lane < $(box_lanes_max); lane++)); do box_close "$1" "$lane"; done
     [ $box_cg = none ] && return 0
     box_empty_cgroup "$box_pids_dir/slot$1"
     [ -n "$box_mem_dir" ] && box_empty_cgroup "$box_mem_dir/slot$1"

@@ -18,7 +18,11 @@
 # nothing) and the feedback says so. Nothing else of the submission is
 # used: it is built and tested in a box (box.sh: bubblewrap, its own
 # unprivileged user, cgroup limits) that holds only the toolchain and an
-# export of the kit's build inputs, one box per test. Points:
+# export of the kit's build inputs (made once per run), one box per test,
+# GRADE_TEST_JOBS (default 2) boxes of a student at a time, except in the
+# labs of GRADE_SERIAL_LABS (default "01 07": their tests compare
+# timings), one at a time. The build makes only the sanitizer twins the
+# lab's tests use, GRADE_BUILD_JOBS (default 2) compilers at a time. Points:
 # tests/rubric/NN-name.txt; a test without points, or a rubric line naming
 # no test, stops grading before it starts.
 #
@@ -212,6 +216,20 @@ for lab in "${labs[@]}"; do
 done
 [ $bad -eq 0 ] || { echo "grade: fix the rubric first (make audit shows it too)" >&2; exit 2; }
 
+# The sanitizer twins of a student's build that a lab's tests run
+# (run_opts.sanitizer = RUN_TSAN / RUN_ASAN in tests/NN-name.c or
+# tests/NN-name/*.c): only those are built in the box.
+declare -A twins=()
+for lab in "${labs[@]}"; do
+    twins[$lab]=""
+    for s in tsan asan; do
+        grep -q -w "RUN_${s^^}" "tests/$lab.c" tests/"$lab"/*.c 2>/dev/null && twins[$lab]+=" $s"
+    done
+done
+GRADE_SERIAL_LABS=${GRADE_SERIAL_LABS-01 07}
+GRADE_TEST_JOBS=${GRADE_TEST_JOBS:-2}
+[[ $GRADE_TEST_JOBS =~ ^[1-9]$ ]] || { echo "grade: GRADE_TEST_JOBS must be 1-9" >&2; exit 2; }
+
 # ---- the kit's export: all a box sees of the kit ------------------------
 
 # Made fresh by root for every run: the Makefile and what it includes,
@@ -347,9 +365,10 @@ grade_lab() {
     chmod -R a+rX "$sd/box" && chmod 755 "$sd/box" || return 1
     if [ $box_root -eq 1 ]; then chown -R "$uid:$uid" "$sd/box" || return 1; fi
 
-    box_run "$slot" "$GRADE_BUILD_TIMEOUT" build "$lab" >"$w/$lab.build.log" 2>&1
+    # shellcheck disable=SC2086 # twins: words
+    box_run "$slot" 0 "$GRADE_BUILD_TIMEOUT" build "$lab" ${twins[$lab]} >"$w/$lab.build.log" 2>&1
     local status=$?
-    box_close "$slot"
+    box_close "$slot" 0
     if [ $status -eq 125 ]; then
         echo "grade: the box could not start (see $w/$lab.build.log)" >&2
         return 1
@@ -370,52 +389,96 @@ grade_lab() {
         return 0
     fi
 
-    # The tests, one at a time, each in a fresh box.
-    local refused0 oom0 start t budget line st msg r=$sd/report
+    # The tests, each in a fresh box; up to `box_lanes_max` boxes at once
+    # (GRADE_TEST_JOBS, default 2), one at a time in the labs whose tests
+    # compare timings (GRADE_SERIAL_LABS). Each test's result goes to a
+    # file of its own; the lab's files are put together in test order.
+    local refused0 oom0 start t i budget lanes lane r=$w/$lab.run tests=()
+    local -A lane_of=() # pid of a test's job -> its lane
+    local -a free_lanes=()
     refused0=$(box_pids_refused "$slot") oom0=$(box_oom_kills "$slot")
-    start=$SECONDS
+    lanes=$(box_lanes_max)
+    case " $GRADE_SERIAL_LABS " in *" ${lab%%-*} "*) lanes=1 ;; esac
+    for ((lane = 0; lane < lanes; lane++)); do free_lanes+=("$lane"); done
+    mapfile -t tests <"$out/work/$lab.tests"
+    rm -rf "$r" && mkdir "$r" || return 1
     : >"$w/$lab.floods"
     : >"$w/$lab.leftovers"
-    while read -r t; do
+    start=$SECONDS
+    for i in "${!tests[@]}"; do
+        t=${tests[$i]}
+        while [ ${#free_lanes[@]} -eq 0 ]; do reap_test || return 1; done
         budget=$((GRADE_LAB_TIMEOUT - (SECONDS - start)))
         if [ $budget -le 0 ]; then
             printf '%s\tnot_run\t0\t%s\tThe lab used up its time limit (%s s) before this test could run.\n' \
-                "$t" "${points[$t]}" "$GRADE_LAB_TIMEOUT" >>"$tsv"
+                "$t" "${points[$t]}" "$GRADE_LAB_TIMEOUT" >"$r/$i.tsv"
             continue
         fi
         [ $budget -gt "$GRADE_TEST_TIMEOUT" ] && budget=$GRADE_TEST_TIMEOUT
-        rm -f "$r/tap" "$r/floods" "$r/leftovers"
-        box_run "$slot" "$budget" test "${t%%::*}/${t#*::}" >>"$w/$lab.test.log" 2>&1
-        status=$?
-        if [ $status -eq 125 ]; then
-            echo "grade: the box could not start (see $w/$lab.test.log)" >&2
-            return 1
-        fi
-        line=$(awk -f tests/grade/tap.awk "$r/tap" 2>/dev/null | strip_controls |
-            awk -F'\t' -v t="$t" '$1 == t' | head -n 1)
-        if [ -z "$line" ]; then
-            if [ $status -eq 124 ]; then
-                line="$t	timed_out	The test did not finish within $budget s: everything it ran was killed."
-            else
-                line="$t	crashed	The test run ended without a report (status $status)."
-            fi
-        fi
-        IFS=$'\t' read -r _ st msg <<<"$line"
-        if [ "$st" = passed ]; then
-            printf '%s\tpassed\t%s\t%s\t\n' "$t" "${points[$t]}" "${points[$t]}" >>"$tsv"
-        else
-            printf '%s\t%s\t0\t%s\t%s\n' "$t" "$st" "${points[$t]}" "$msg" >>"$tsv"
-        fi
-        [ -f "$r/floods" ] && cat "$r/floods" >>"$w/$lab.floods"
-        [ -f "$r/leftovers" ] && cat "$r/leftovers" >>"$w/$lab.leftovers"
-        box_close "$slot"
-    done <"$out/work/$lab.tests"
+        lane=${free_lanes[0]}
+        free_lanes=("${free_lanes[@]:1}")
+        run_test "$slot" "$lane" "$t" "$budget" "$r/$i" &
+        lane_of[$!]=$lane
+    done
+    while [ ${#lane_of[@]} -gt 0 ]; do reap_test || return 1; done
+    for i in "${!tests[@]}"; do
+        cat "$r/$i.tsv" >>"$tsv" || return 1
+        cat "$r/$i.log" >>"$w/$lab.test.log" 2>/dev/null
+        cat "$r/$i.floods" >>"$w/$lab.floods" 2>/dev/null
+        cat "$r/$i.leftovers" >>"$w/$lab.leftovers" 2>/dev/null
+    done
+    rm -rf "$r"
     lab_faults "$slot" "$lab" "$refused0" "$oom0" >>"$notes"
     grep -q -P '\ttimed_out\t' "$tsv" &&
         echo "- Some tests timed out: a program hung (deadlock, a lost wake-up, a child never reaped, a read that never ends) or looped forever; it was killed." >>"$notes"
     grep -q -P '\tcrashed\t' "$tsv" &&
         echo "- Some tests crashed: a program was killed by a signal (11, a segmentation fault: a bad pointer or index; 9: killed at a limit of the box; 6: abort or a failed assert)." >>"$notes"
     echo "$fp" >"$w/$lab.done"
+}
+
+# reap_test: wait for one of grade_lab's test jobs (lane_of, free_lanes
+# are grade_lab's) and free its lane. Returns 1 if its box could not start.
+reap_test() {
+    local pid st
+    wait -n -p pid "${!lane_of[@]}"
+    st=$?
+    free_lanes+=("${lane_of[$pid]}")
+    unset "lane_of[$pid]"
+    [ $st -eq 0 ]
+}
+
+# run_test SLOT LANE TEST SECONDS OUT: one test in a fresh box of the
+# slot's lane. Writes OUT.tsv (the test's row), OUT.log, OUT.floods and
+# OUT.leftovers. Returns 1 when the box could not start.
+run_test() {
+    local slot=$1 lane=$2 t=$3 budget=$4 o=$5 rd line st msg status
+    rd=$(box_lane_dir "$slot" "$lane")
+    rm -f "$rd/tap" "$rd/floods" "$rd/leftovers"
+    box_run "$slot" "$lane" "$budget" test "${t%%::*}/${t#*::}" >"$o.log" 2>&1
+    status=$?
+    box_close "$slot" "$lane"
+    if [ $status -eq 125 ]; then
+        echo "grade: the box could not start (see $o.log)" >&2
+        return 1
+    fi
+    line=$(awk -f tests/grade/tap.awk "$rd/tap" 2>/dev/null | strip_controls |
+        awk -F'\t' -v t="$t" '$1 == t' | head -n 1)
+    if [ -z "$line" ]; then
+        if [ $status -eq 124 ]; then
+            line="$t	timed_out	The test did not finish within $budget s: everything it ran was killed."
+        else
+            line="$t	crashed	The test run ended without a report (status $status)."
+        fi
+    fi
+    IFS=$'\t' read -r _ st msg <<<"$line"
+    if [ "$st" = passed ]; then
+        printf '%s\tpassed\t%s\t%s\t\n' "$t" "${points[$t]}" "${points[$t]}" >"$o.tsv"
+    else
+        printf '%s\t%s\t0\t%s\t%s\n' "$t" "$st" "${points[$t]}" "$msg" >"$o.tsv"
+    fi
+    [ -f "$rd/floods" ] && cp "$rd/floods" "$o.floods"
+    [ -f "$rd/leftovers" ] && cp "$rd/leftovers" "$o.leftovers"
+    return 0
 }
 
 # The feedback lines on what a lab's programs did to the box.

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# inbox.sh build LAB | test FILTER - the first program of a grading box
+# inbox.sh build LAB [tsan] [asan] | test FILTER - the first program of a grading box
 # (box.sh starts it through bwrap; it is never run outside one).
 #
-#   build LAB     builds the submission in /box/src into /box/bin with the
-#                 kit's Makefile, as the box's user (KIT_BOX_UID).
+#   build LAB [tsan] [asan]
+#                 builds the submission in /box/src into /box/bin with the
+#                 kit's Makefile, as the box's user (KIT_BOX_UID), and
+#                 the sanitizer twins named (/box/bin-tsan, /box/bin-asan).
 #   test FILTER   runs the kit's tests that FILTER selects against
 #                 /box/bin, writing the TAP report to /report/tap; the
 #                 test harness starts every program as the box's user
@@ -62,13 +64,20 @@ inventory() {
 case ${1:-} in
     build)
         lab=$2
+        shift 2
         as_user=()
         [ -n "$uid" ] && as_user=(setpriv --reuid="$uid" --regid="$uid" --clear-groups
             --inh-caps=-all --nnp --)
-        # The plain build and its sanitizer twins (/box/bin-tsan, -asan):
-        # some tests run the student's code under TSan or ASan.
-        exec "${as_user[@]}" make -C /kit -s --no-print-directory "student-$lab" \
-            "student-tsan-$lab" "student-asan-$lab" STUDENT_ROOT=/box/src STUDENT_OUT=/box/bin
+        # The plain build, and the sanitizer twins (/box/bin-tsan, -asan)
+        # named after it: those the lab's tests run the student's code
+        # under (grade.sh says which). Two compilers at a time
+        # (GRADE_BUILD_JOBS); the box's cgroup holds them to its limits.
+        targets=("student-$lab")
+        for twin in "$@"; do
+            case $twin in tsan | asan) targets+=("student-$twin-$lab") ;; esac
+        done
+        exec "${as_user[@]}" make -C /kit -s --no-print-directory -j"${KIT_BUILD_JOBS:-2}" \
+            "${targets[@]}" STUDENT_ROOT=/box/src STUDENT_OUT=/box/bin
         ;;
     test)
         # Run as a child, not exec'd: the runner must end before the
@@ -81,7 +90,7 @@ case ${1:-} in
         exit $status
         ;;
     *)
-        echo "usage: inbox.sh build LAB | test FILTER" >&2
+        echo "usage: inbox.sh build LAB [tsan] [asan] | test FILTER" >&2
         exit 2
         ;;
 esac
