@@ -54,7 +54,7 @@ for lab in "${labs[@]}"; do
         for t in $(awk '!/^#/ && NF == 2 { print $1 }' tests/rubric/"$lab".txt 2>/dev/null); do
             grep -q -E "^$t[[:space:]]*\|" "$map" || problem "$map has no line for $t"
         done
-        for t in $(grep -v '^#' "$map" | cut -d'|' -f2- | tr '|' ' '); do
+        for t in $(grep -v -e '^#' -e '^~' "$map" | cut -d'|' -f2- | tr '|' ' ') $(grep '^~' "$map" | sed 's/.*|//'); do
             printf '%s\n' "${todos[@]}" | grep -qxF "$t" || problem "$map names TODO $t, which the starter does not have"
         done
     fi

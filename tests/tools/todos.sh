@@ -7,11 +7,17 @@
 #         suite::test | TODOs to look at, most likely first | TODOs shown
 #                                                             working when it passes
 #     e.g.  lab04_queue::a_woken_get_checks_again_that_an_item_is_there | 04.4 04.3 | 04.1 04.2
-#     ('#' starts a comment; a TODO is written NN.k);
+#     ('#' starts a comment; a TODO is written NN.k), and lines
+#         ~ REGEX | TODOs      (the last '|' ends the REGEX)
+#     for the whole lab: when a failure's message matches the extended
+#     regular expression, those TODOs come next after the ones it names
+#     (e.g. "~ zombie|without reaping | 02.2": a message from the harness
+#     about unreaped children points at the father's waitpid);
 #   - the TODOs the failure message names ("TODO(04.8)", "TODO 04.3, 04.4",
 #     "TODO 04.1-04.5", "TODO(04.1) to TODO(04.6)"), in the order named.
 # For a failure the message's TODOs come first (the test knows what it
-# saw), then the file's; for a hang the file's come first (a hang's
+# saw), then the rules' and the test's line; for a hang the test's line
+# comes first (a hang's
 # message can only list every TODO that might never wake a waiter). Then
 # every TODO that a test which passed in the same run shows working is
 # left out (and named as such), so a TODO that works is never blamed.
@@ -52,6 +58,17 @@ todos_map() {
     ' "$file"
 }
 
+# todos_rules LAB LOG: the TODOs of the lab's "~ REGEX | TODOs" lines whose
+# REGEX matches LOG, one a line.
+todos_rules() {
+    local file=tests/tools/todos/$1.txt line re
+    [ -f "$file" ] || return 0
+    while IFS= read -r line; do # the regex may hold '|': the last one ends it
+        re=${line%|*} re=${re#\~ } re=${re% }
+        grep -q -E -- "$re" "$2" 2>/dev/null && printf '%s\n' ${line##*|}
+    done < <(grep '^~' "$file")
+}
+
 # todos_is_hang LOG: did the test's program (or the test) hang?
 todos_is_hang() {
     grep -q -E 'did not finish within|it hung|[^a-z]hung[.:]| hangs|Timed out|timed out' "$1" 2>/dev/null
@@ -64,10 +81,15 @@ todos_is_hang() {
 todos_where() {
     local lab=$1 test=$2 log=$3 t p
     shift 3
-    local named mapped all
+    local named mapped ruled all
     named=$(todos_named "$log")
     mapped=$(todos_map "$lab" "$test" 2)
-    if todos_is_hang "$log"; then all=$(printf '%s\n%s\n' "$mapped" "$named"); else all=$(printf '%s\n%s\n' "$named" "$mapped"); fi
+    ruled=$(todos_rules "$lab" "$log")
+    if todos_is_hang "$log"; then
+        all=$(printf '%s\n%s\n%s\n' "$mapped" "$ruled" "$named")
+    else
+        all=$(printf '%s\n%s\n%s\n' "$named" "$ruled" "$mapped")
+    fi
     declare -A proven=()
     for p in "$@"; do
         for t in $(todos_map "$lab" "$p" 3); do [ -n "${proven[$t]:-}" ] || proven[$t]=$p; done

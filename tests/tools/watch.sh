@@ -4,11 +4,11 @@
 # folder) is written, created, deleted or renamed; until Ctrl-C.
 #
 # Ctrl-C ends it cleanly, with status 0 and nothing left running: with a
-# terminal, each command runs as its own foreground job (set -m), so the
-# terminal's Ctrl-C goes to that job alone - this script sees it end by
-# SIGINT and exits, and make above it is never interrupted (no "***
-# Interrupt" lines). Without a terminal, a SIGINT or SIGTERM to this
-# script stops its inotifywait (by its pid) and exits the same way.
+# terminal, the loop runs as a foreground job of this script (set -m: its
+# own process group, given the terminal), so the terminal's Ctrl-C goes to
+# the loop alone and never to make above (no "*** Interrupt" line from
+# it); the loop stops its inotifywait (by its pid) and exits. Without a
+# terminal, a SIGINT or SIGTERM to this script does the same.
 # Editors' scratch files (.swp, ~, 4913, .ipynb checkpoints) are ignored.
 set -u
 lab=$1 dir=$2
@@ -27,8 +27,12 @@ finish() {
     echo "make watch: stopped."
     exit 0
 }
+if [ -t 0 ] && [ -t 1 ] && [ -z "${KIT_WATCH_LOOP:-}" ]; then
+    set -m
+    KIT_WATCH_LOOP=1 bash tests/tools/watch.sh "$lab" "$dir" "$@"
+    exit 0
+fi
 trap finish INT TERM HUP
-[ -t 0 ] && [ -t 1 ] && set -m
 interrupted() { [ "$1" -eq 130 ] || [ "$1" -eq $((128 + 2)) ]; }
 
 while true; do
