@@ -6,6 +6,9 @@
 #   make check LAB=3  build your starter for lab 03 and run its tests in the
 #                     handout's order [T=pattern] [SAN=tsan|asan|valgrind]
 #   make run LAB=3 [PROG=name] [ARGS="..."]   build and run your program
+#   make watch LAB=3  make check again whenever a file of the lab changes
+#   make hint LAB=3   a hint for the first failing TODO, a level more each time
+#   make progress     every lab: tests passed, points, the next lab to do
 #   make tsan / asan  the lab tests against the references built with
 #                     ThreadSanitizer / AddressSanitizer+UBSan [T=pattern]
 #   make valgrind     the tests with every reference run under valgrind
@@ -23,8 +26,8 @@
 #                     notebooks (tests/tools/notebooks.mk); make notebook LAB=NN
 #   make format / lint / clean / help
 #
-# Inside a lab folder, `make check`, `make run`, `make notebook` and
-# `make help` do the same for that lab.
+# Inside a lab folder, `make check`, `make run`, `make watch`, `make hint`,
+# `make progress`, `make notebook` and `make help` do the same for that lab.
 #
 # Programs: every .c file of a lab folder that defines `int main(` is a
 # program; the lab's other .c files are modules linked into each of them.
@@ -181,7 +184,8 @@ check:
 	$(need_san)
 	@bash tests/tools/deps.sh
 	@$(MAKE) --no-print-directory -s $(call with_twins,student,$(lab)) $(TEST_BIN)
-	@$(SAN_ENV_$(SAN)) KIT_ORDERED=1 KIT_LAB=$(lab) \
+	@$(SAN_ENV_$(SAN)) KIT_ORDERED=1 KIT_LAB=$(lab) KIT_FROM_LAB=$(KIT_IN_LAB) \
+	  $(if $(SAN),,KIT_RESULTS=$(STUDENT_OUT)/results) \
 	  KIT_RERUN='make check$(if $(KIT_IN_LAB),, LAB=$(lab_num))$(if $(SAN), SAN=$(SAN))' \
 	  bash tests/tools/run-tests.sh $(call san_root,$(STUDENT_OUT)) $(or $(SAN_SCALE_$(SAN)),1) \
 	  'lab$(lab_num)*' "lab $(lab), your code$(if $(SAN), under $(SAN))"
@@ -276,10 +280,14 @@ ifneq ($(KIT_IN_LAB),)
 	@echo "                             ThreadSanitizer (SAN=asan: AddressSanitizer+UBSan,"
 	@echo "                             SAN=valgrind: under valgrind)"
 	@echo "  make run [PROG=name] [ARGS=\"...\"]   build and run one of your programs"
+	@echo "  make watch                 make check again each time you save a file (Ctrl-C stops)"
+	@echo "  make hint                  a hint for the first failing TODO; again for the next level"
+	@echo "                             (3: where to look, what call, what shape); TODO=$(lab_num).k for one"
+	@echo "  make progress              every lab: tests passed, points, the next lab to do"
 	@echo "  make notebook              this lab's handout as a Jupyter notebook (prints the URL)"
 	@echo "  Programs: $(notdir $(student_$(lab)_progs))"
 else
-	@sed -n '2,27p' Makefile
+	@sed -n '2,30p' Makefile
 endif
 
 # The lecture's benchmarks and plots, and class grading, have their own
@@ -288,6 +296,7 @@ endif
 -include plots/python/python.mk
 -include tests/grade/grade.mk
 -include tests/tools/notebooks.mk
+include tests/tools/student.mk
 
 # Only the dependency files of the builds this make knows (its VARIANTS'
 # output folders, the library, the tests): never a mutant's or variant's

@@ -3,10 +3,17 @@
  * features the lab tests rely on to provoke failures and to check a
  * student's code under the sanitizers must really do what they say, or a
  * lab test built on them could pass a wrong answer. They run reference
- * programs of labs 01 and 06 (make test only: make check runs lab suites).
+ * programs of labs 01, 03 and 06 (make test only: make check runs lab
+ * suites). The reproduction commands make check shows (every argument
+ * quoted, so that pasting one runs exactly what the test ran) are checked
+ * here too.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "run.h"
 
@@ -79,5 +86,87 @@ Test(harness, perturbed_racy_counter_loses_updates)
     cr_expect(strstr(r->out, "lost") != NULL || strstr(r->err, "lost") != NULL,
               "the racy counter lost nothing in 3 perturbed runs:\n%s%s",
               r->out, r->err);
+    run_free(r);
+}
+
+/* ---- reproduction commands (run.h: desc, KIT_REPRO_LOG) ----------------- */
+
+Test(harness, shell_quoting_keeps_every_argument_whole)
+{
+    static const char *const cases[][2] = {
+        {"hello", "hello"},           {"", "''"},           {"a  b", "'a  b'"},
+        {"it's", "'it'\\''s'"},       {"$HOME", "'$HOME'"}, {"~x", "'~x'"},
+        {"-n=3,4:x/y", "-n=3,4:x/y"}, {"a\nb", "'a\nb'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[64];
+        size_t n = run_shell_quote(buf, sizeof buf, cases[i][0]);
+        cr_expect_str_eq(buf, cases[i][1], "quoting [%s]", cases[i][0]);
+        cr_expect_eq(n, strlen(cases[i][1]), "length of [%s]", cases[i][0]);
+    }
+    char small[4];
+    cr_expect_eq(run_shell_quote(small, sizeof small, "a b c"), 7,
+                 "a cut-short quote still says the length it needed");
+    cr_expect_str_eq(small, "'a ", "and is cut, NUL-terminated");
+}
+
+/* What a shell command prints (stdout and stderr), run from the kit's top. */
+static char *shell_output(const char *command)
+{
+    static char out[8192];
+    FILE *p = popen(command, "r");
+    cr_assert(p != NULL, "popen: %s", strerror(errno));
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    pclose(p);
+    return out;
+}
+
+Test(harness, shell_input_writes_every_byte_back)
+{
+    static const char input[] = "it's 100%\\ \"x\"\n\t\001end";
+    char command[512];
+    run_shell_input(command, sizeof command, input, sizeof input - 1);
+    cr_expect_str_eq(shell_output(command), input, "from: %s", command);
+}
+
+#undef LAB
+#define LAB "03-pipe"
+
+/* The example: an argument with two spaces and an empty one. */
+Test(harness, a_run_is_described_and_logged_so_that_pasting_it_runs_it_again)
+{
+    char log[] = "build/tests/repro.XXXXXX";
+    int fd = mkstemp(log);
+    cr_assert(fd != -1, "mkstemp: %s", strerror(errno));
+    close(fd);
+    cr_assert(setenv("KIT_REPRO_LOG", log, 1) == 0);
+    struct run_result *r =
+        RUN("sendrecv", "-w", "3", "hello,  are you?", "", "it's $HOME");
+    unsetenv("KIT_REPRO_LOG");
+    run_expect_success(r, "(the reference must pass)");
+    cr_expect_str_eq(r->desc,
+                     "sendrecv -w 3 'hello,  are you?' '' 'it'\\''s $HOME'");
+    char line[2048] = "";
+    FILE *f = fopen(log, "r");
+    cr_assert(f != NULL && fgets(line, sizeof line, f) != NULL,
+              "nothing was logged in %s", log);
+    fclose(f);
+    unlink(log);
+    line[strcspn(line, "\n")] = '\0';
+    cr_expect(strstr(line, "</dev/null") != NULL, "stdin not given: %s", line);
+    /* The receiver's lines, in order, are the same when the line is run. */
+    const char *again = shell_output(line);
+    for (int k = 1; k <= 3; k++) {
+        char want[32];
+        snprintf(want, sizeof want, "receiver: message %d:", k);
+        const char *a = run_line_starting(r->out, want);
+        const char *b = run_line_starting(again, want);
+        cr_assert(a != NULL && b != NULL, "no '%s' line; ran: %s\n%s", want,
+                  line, again);
+        cr_expect(strncmp(a, b, strcspn(a, "\n") + 1) == 0,
+                  "the pasted line `%s` ran something else:\n%s\nnot:\n%s",
+                  line, again, r->out);
+    }
     run_free(r);
 }

@@ -370,13 +370,17 @@ static void exec_child(const char *path, const char *const argv[], int in,
     _exit(127);
 }
 
-/* "prog arg ..." for messages, in r->desc. */
+/* "prog arg ..." for messages, in r->desc, each argument quoted so that
+ * the command can be pasted into a shell. */
 static void describe(struct run_result *r, const char *const argv[])
 {
-    size_t used = 0;
-    for (size_t i = 0; argv[i] != NULL && used < sizeof r->desc - 1; i++)
-        used += (size_t)snprintf(r->desc + used, sizeof r->desc - used,
-                                 i == 0 ? "%s" : " %s", argv[i]);
+    size_t used = 0, size = sizeof r->desc;
+    for (size_t i = 0; argv[i] != NULL && used + 1 < size; i++) {
+        if (i > 0)
+            r->desc[used++] = ' ';
+        used += run_shell_quote(r->desc + used, size - used, argv[i]);
+    }
+    r->desc[used < size ? used : size - 1] = '\0';
 }
 
 /* How one run is made: which build, what limit, which tool. */
@@ -452,6 +456,103 @@ static void launch_env(struct launch *l, const struct run_opts *opts)
     }
     env[n_env] = NULL;
     l->env = env;
+}
+
+/* A reproduction line being built; text past its size is dropped, and
+ * the line then ends with "..." instead of running something else. */
+struct line {
+    char buf[16384];
+    size_t used;
+    bool full;
+};
+
+/* Append text (quoted for the shell unless raw), then a space. */
+static void line_add(struct line *ln, const char *text, bool raw)
+{
+    size_t room = sizeof ln->buf - ln->used;
+    size_t need = raw ? (size_t)snprintf(ln->buf + ln->used, room, "%s", text)
+                      : run_shell_quote(ln->buf + ln->used, room, text);
+    if (ln->full || need + 2 > room) {
+        ln->full = true;
+        ln->buf[ln->used] = '\0';
+        return;
+    }
+    ln->used += need;
+    ln->buf[ln->used++] = ' ';
+    ln->buf[ln->used] = '\0';
+}
+
+/* NAME=value, the value quoted. */
+static void line_assign(struct line *ln, const char *name, size_t name_len,
+                        const char *value)
+{
+    char head[128];
+    snprintf(head, sizeof head, "%.*s=", (int)name_len, name);
+    line_add(ln, head, true);
+    if (!ln->full)
+        ln->used--; /* no space between = and the value */
+    line_add(ln, value, false);
+}
+
+/* The program's extra environment: a whole-run sanitizer's options (make
+ * check SAN=...), which it inherits, and the run's own. */
+static void repro_env(struct line *ln, const struct launch *l)
+{
+    static const char *const inherited[] = {"TSAN_OPTIONS", "ASAN_OPTIONS",
+                                            "UBSAN_OPTIONS"};
+    for (size_t i = 0; run_sanitizer() != NULL && i < 3; i++) {
+        const char *v = getenv(inherited[i]);
+        if (v != NULL)
+            line_assign(ln, inherited[i], strlen(inherited[i]), v);
+    }
+    for (size_t i = 0; l->env[i] != NULL; i++) {
+        const char *eq = strchr(l->env[i], '=');
+        if (eq != NULL)
+            line_assign(ln, l->env[i], (size_t)(eq - l->env[i]), eq + 1);
+    }
+}
+
+/* KIT_REPRO_LOG (see run.h): the run as one shell command, added to the
+ * file: [printf INPUT |] NAME=value... [valgrind ...] path args [</dev/null] */
+static void log_reproduction(const struct launch *l, const char *const argv[],
+                             const char *input, size_t input_len)
+{
+    const char *file = getenv("KIT_REPRO_LOG");
+    static struct line ln;
+    if (file == NULL || file[0] == '\0')
+        return;
+    ln.used = 0;
+    ln.full = false;
+    ln.buf[0] = '\0';
+    if (input_len > 0 && input_len < 4000) {
+        static char in[4 * 4000 + 16];
+        run_shell_input(in, sizeof in, input, input_len);
+        line_add(&ln, in, true);
+        line_add(&ln, "|", true);
+    }
+    repro_env(&ln, l);
+    if (l->valgrind)
+        line_add(&ln,
+                 "valgrind --quiet --error-exitcode=66 --leak-check=full "
+                 "--show-leak-kinds=definite --errors-for-leak-kinds=definite "
+                 "--trace-children=yes --child-silent-after-fork=no",
+                 true);
+    line_add(&ln, l->path, false);
+    for (size_t i = 1; argv[i] != NULL; i++)
+        line_add(&ln, argv[i], false);
+    line_add(&ln,
+             input_len == 0     ? "</dev/null"
+             : input_len < 4000 ? ""
+                                : "# (and the test's input on stdin)",
+             true);
+    while (ln.used > 0 && ln.buf[ln.used - 1] == ' ')
+        ln.buf[--ln.used] = '\0';
+    int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd == -1)
+        return;
+    /* Cut short, it is no longer the command: show its start as a comment. */
+    dprintf(fd, ln.full ? "# too long to show: %.300s ...\n" : "%s\n", ln.buf);
+    close(fd);
 }
 
 /* A running program and the test's ends of its three pipes. */
@@ -720,6 +821,7 @@ struct run_result *run_program(const char *lab, const char *const argv[],
                        : opts->input_len ? opts->input_len
                                          : strlen(input);
     struct child c = {0};
+    log_reproduction(&l, argv, input, input_len);
     child_start(&c, &l, argv, input_len > 0);
     child_wait(&c, r, l.timeout, input, input_len);
     child_leftovers(&c, r);

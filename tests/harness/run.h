@@ -75,7 +75,8 @@ struct run_opts {
 #define RUN_ASAN "asan" /* AddressSanitizer + LeakSanitizer + UBSan */
 
 struct run_result {
-    char desc[256];  /* "hello -n 3", for messages */
+    char desc[1024]; /* "hello -n 3", for messages: each argument quoted
+                        for the shell (run_shell_quote) */
     int exit_code;   /* exit status, or -1 if it did not exit */
     int signal;      /* terminating signal, or 0 */
     bool timed_out;  /* killed by the harness at the timeout */
@@ -94,7 +95,24 @@ struct run_result {
                               reaped descendant, in KiB */
 };
 
-/* Run prog from lab with argv (argv[0] is prog; NULL-terminated).
+/* arg quoted for a POSIX shell, so that pasting it gives exactly this one
+ * argument: as it is when it holds only characters no shell treats
+ * specially, else in single quotes ('' for an empty argument, '\'' for a
+ * quote inside). Writes at most size bytes with the NUL, like snprintf,
+ * and returns the length it needed. */
+size_t run_shell_quote(char *buf, size_t size, const char *arg);
+
+/* A shell command that writes the len bytes of input exactly, as
+ * printf 'FORMAT' (octal escapes for anything not printable, and for ',
+ * \ and %). Same contract as run_shell_quote. */
+size_t run_shell_input(char *buf, size_t size, const char *input, size_t len);
+
+/* Environment: KIT_REPRO_LOG=FILE makes run_program add to FILE, for every
+ * run, one line: a shell command that runs the program again exactly as it
+ * ran (its environment, the build, valgrind, the arguments, its stdin),
+ * from the kit's top folder. make check shows the failing test's last one.
+ *
+ * Run prog from lab with argv (argv[0] is prog; NULL-terminated).
  * opts may be NULL. Never returns NULL (allocation failure aborts). */
 struct run_result *run_program(const char *lab, const char *const argv[],
                                const struct run_opts *opts);

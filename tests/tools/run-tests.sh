@@ -21,7 +21,14 @@
 #                     others one line each, each with the command that runs
 #                     it alone; a passing run ends with the lab's points
 #   KIT_RERUN=CMD     that command without its T= (default: make check)
-#   KIT_LAB=NN-name   the lab, for its points and its next step
+#   KIT_LAB=NN-name   the lab, for its points, its next step, and which
+#                     TODOs the first failure points at (tests/tools/todos.sh)
+#   KIT_FROM_LAB=1    make check was typed in the lab folder: reproduction
+#                     commands are given from there
+#   KIT_RESULTS=DIR   keep this run's results in DIR/NN-name.txt (a line
+#                     per test: ok|FAIL suite::test seconds; a T= run
+#                     updates its tests' lines) and each failure's message
+#                     in DIR/NN-name.logs/, for make hint and make progress
 #   KIT_TAP_OUT=FILE  keep the TAP report (without skipped tests) there
 #   KIT_FAIL_FAST=1   stop at the first failing test (make mutants: one
 #                     failure is all it needs to know)
@@ -132,18 +139,21 @@ for t in "${written[@]}" "${selected[@]}"; do
 done
 
 rerun=${KIT_RERUN:-make check}
+began=$(date +%s)
 echo "Running ${#order[@]} tests in the handout's order: $label"
 # One Criterion run per test, all inside one sandbox; a line per test as it
-# ends. The inner loop gets the list as arguments.
+# ends. The inner loop gets the list as arguments. Each test's programs
+# write how they were run to $i.repro (KIT_REPRO_LOG, tests/harness/run.h).
 "${sandbox[@]}" bash -c '
     bin=$1 dir=$2; shift 2
     i=0
     for t in "$@"; do
         i=$((i + 1))
         start=$(date +%s%N)
-        "$bin" -j1 --short-filename --filter="$t" --tap="$dir/$i.tap" >"$dir/$i.log" 2>&1
+        KIT_REPRO_LOG="$dir/$i.repro" "$bin" -j1 --short-filename --filter="$t" --tap="$dir/$i.tap" >"$dir/$i.log" 2>&1
         echo $? >"$dir/$i.status"
         ms=$((($(date +%s%N) - start) / 1000000))
+        echo "$ms" >"$dir/$i.ms"
         if grep -q "^not ok " "$dir/$i.tap" 2>/dev/null || ! grep -q "^ok " "$dir/$i.tap" 2>/dev/null; then
             printf "  FAIL  %s (%d.%d s)\n" "${t/\//::}" $((ms / 1000)) $((ms % 1000 / 100))
         else
@@ -152,19 +162,56 @@ echo "Running ${#order[@]} tests in the handout's order: $label"
     done' _ "$bin" "$each" "${order[@]}"
 
 # Gather: which failed, in order.
-failed=() passed=() crashed=0
+failed=() passed=() passed_names=() crashed=0
 i=0
 for t in "${order[@]}"; do
     i=$((i + 1))
     cat "$each/$i.tap" >>"$tap" 2>/dev/null
     if grep -q "^ok " "$each/$i.tap" 2>/dev/null && ! grep -q "^not ok " "$each/$i.tap"; then
         passed+=("$t")
+        passed_names+=("${t/\//::}")
     else
         failed+=("$i:$t")
-        grep -q '^\[----\].*\(CRASH\|crash\)\|^\[FAIL\].*: CRASH' "$each/$i.log" && crashed=$((crashed + 1))
+        # Criterion's own marks, not a message that says "crashed"
+        grep -q -E '^\[FAIL\] .*: CRASH|Unexpected signal caught below' "$each/$i.log" && crashed=$((crashed + 1))
     fi
 done
 [ -n "${KIT_TAP_OUT:-}" ] && grep -v "# SKIP" "$tap" >"$KIT_TAP_OUT"
+
+# KIT_RESULTS: this run's results, merged into what the last runs left
+# (a T= run replaces only its own tests' lines), in the handout's order.
+save_results() {
+    local dir=$KIT_RESULTS file line t n
+    mkdir -p "$dir/$KIT_LAB.logs" || return 0
+    file=$dir/$KIT_LAB.txt
+    declare -A line=()
+    if [ -f "$file" ] && [ -n "$only" ]; then
+        while read -r st name secs; do
+            case $st in ok | FAIL) line[$name]="$st $name $secs" ;; esac
+        done <"$file"
+    fi
+    n=0
+    for t in "${order[@]}"; do
+        n=$((n + 1))
+        local name=${t/\//::} ms st=FAIL
+        ms=$(cat "$each/$n.ms" 2>/dev/null || echo 0)
+        rm -f "$dir/$KIT_LAB.logs/$name.log" "$dir/$KIT_LAB.logs/$name.repro"
+        case " ${passed_names[*]} " in
+            *" $name "*) st=ok ;;
+            *) cp "$each/$n.log" "$dir/$KIT_LAB.logs/$name.log" 2>/dev/null
+               cp "$each/$n.repro" "$dir/$KIT_LAB.logs/$name.repro" 2>/dev/null ;;
+        esac
+        line[$name]="$st $name $((ms / 1000)).$((ms % 1000 / 100))"
+    done
+    {
+        echo "# make check of $KIT_LAB, $(date '+%Y-%m-%d %H:%M')${only:+ (T=$KIT_ONLY; other lines from earlier runs)}"
+        for t in "${written[@]}"; do
+            [[ ${t%%/*} == $suites ]] || continue
+            [ -n "${line[${t/\//::}]:-}" ] && echo "${line[${t/\//::}]}"
+        done
+    } >"$file.new" && mv "$file.new" "$file"
+}
+[ -n "${KIT_RESULTS:-}" ] && [ -n "${KIT_LAB:-}" ] && save_results
 
 # The points of the tests that pass, from the lab's rubric.
 points() {
@@ -180,15 +227,50 @@ points() {
     echo "$got/$max"
 }
 
-alone() { echo "$rerun T=${1/\//::}"; }
+alone() { printf '%s T=%q\n' "$rerun" "${1/\//::}"; }
+# A command from the kit's top folder, as it is pasted where make check was typed.
+from_here() { if [ -n "${KIT_FROM_LAB:-}" ]; then echo "(cd ../.. && $1)"; else echo "$1"; fi; }
+
+# Where to look for the first failure: its TODOs, most likely first,
+# without those a passing test shows working (tests/tools/todos.sh).
+where_to_look() {
+    local test=$1 log=$2 t loc list=() gone=()
+    source tests/tools/todos.sh
+    local mode=look
+    while read -r t rest; do
+        [ "$t" = "--" ] && { mode=gone; continue; }
+        [ -n "$t" ] || continue
+        loc=$(todos_where_in "$KIT_LAB" "$t")
+        if [ $mode = look ]; then list+=("TODO($t)${loc:+ ($loc)}"); else gone+=("TODO($t): ${rest} passes"); fi
+    done < <(todos_where "$KIT_LAB" "$test" "$log" "${passed_names[@]}")
+    [ ${#list[@]} -gt 0 ] || return 0
+    if todos_is_hang "$log"; then
+        echo "It hung: a waiter never woken, or a wait for something that never comes."
+    fi
+    echo "Where to look, most likely first:"
+    printf '  %s\n' "${list[@]}"
+    if [ ${#gone[@]} -gt 0 ]; then
+        echo "Not these, which tests that pass show working:"
+        printf '  %s\n' "${gone[@]}"
+    fi
+}
+
 if [ ${#failed[@]} -gt 0 ]; then
     first=${failed[0]} n=${failed[0]%%:*}
+    t=${first#*:}
     echo
-    t=${first#*:}; echo "First failure, in the handout's order: ${t/\//::}"
+    echo "First failure, in the handout's order: ${t/\//::}"
     echo "------------------------------------------------------------------"
     grep -v -E '^\[====\] Synthesis' "$each/$n.log"
     echo "------------------------------------------------------------------"
-    echo "Run it alone: $(alone "${first#*:}")"
+    [ -n "${KIT_LAB:-}" ] && where_to_look "${t/\//::}" "$each/$n.log"
+    if [ -s "$each/$n.repro" ]; then
+        echo "The program as the test last ran it (paste it to run it yourself):"
+        echo "  $(from_here "$(tail -n 1 "$each/$n.repro")")"
+    fi
+    echo "Run it alone: $(alone "$t")"
+    [ -n "${KIT_LAB:-}" ] && [ -z "${KIT_SANITIZER:-}${KIT_VALGRIND:-}" ] &&
+        echo "Stuck? make hint gives a hint for this, one level more each time."
     if [ ${#failed[@]} -gt 1 ]; then
         echo
         echo "Also failing (fix the first one first: later tests often need it):"
@@ -200,12 +282,23 @@ if [ ${#failed[@]} -gt 0 ]; then
         done
     fi
 fi
-pts=$(points) && echo && echo "Points so far: $pts (tests/rubric/${KIT_LAB}.txt)"
+if pts=$(points); then
+    echo
+    if [ -n "$only" ]; then
+        echo "Points of the tests run: ${pts%/*} (the lab's total: ${pts#*/}; make check without T= runs every test)"
+    else
+        echo "Points so far: $pts (tests/rubric/${KIT_LAB}.txt)"
+    fi
+fi
 if [ ${#failed[@]} -eq 0 ] && [ -n "${KIT_LAB:-}" ] && [ -z "$only" ]; then
     next=$(ls -d labs/[0-9][0-9]-* 2>/dev/null | awk -v me="labs/$KIT_LAB" 'f { print; exit } $0 == me { f = 1 }')
-    echo "Every test of lab $KIT_LAB passes. Now answer the handout's Questions and"
-    echo "do its Try cells (labs/$KIT_LAB/README.md)${next:+; then go on to $next/README.md}."
+    handout=labs/$KIT_LAB/README.md
+    sections=$(grep -n -E '^## (Questions|Try)' "$handout" 2>/dev/null | sed -E 's/^([0-9]+):## (.*)/\2 (line \1)/' | paste -sd';' | sed 's/;/, /g')
+    echo "Every test of lab $KIT_LAB passes. What is left in the handout ($handout):"
+    echo "  ${sections:-its Questions and Try sections}: answer the questions, do the tries."
+    echo "Then${next:+ go on to $next/README.md, or} see the whole course with make progress."
 fi
-printf '[====] Synthesis: Tested: %d | Passing: %d | Failing: %d | Crashing: %d \n' \
-    ${#order[@]} ${#passed[@]} $((${#failed[@]} - crashed)) "$crashed"
+secs=$(($(date +%s) - began))
+printf '[====] Synthesis: Tested: %d | Passing: %d | Failing: %d | Crashing: %d (%d min %02d s)\n' \
+    ${#order[@]} ${#passed[@]} $((${#failed[@]} - crashed)) "$crashed" $((secs / 60)) $((secs % 60))
 [ ${#failed[@]} -eq 0 ]
