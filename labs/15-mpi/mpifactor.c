@@ -154,15 +154,19 @@ static struct row measure_mpi(const struct options *o, int v, struct job *job,
         MPI_Comm_free(&sub);
     }
     mpi_quiet_barrier(MPI_COMM_WORLD);
-    if (rank == 0) {
-        size_t first = 0;
-        size_t differ = factor_compare(serial, job->results, o->count, &first);
-        if (differ != 0)
-            mpi_die("on %d ranks, %zu of %zu factorizations differ from the "
-                    "serial ones; the first is that of %" PRIu64
-                    " (serial: %d factors, mpi: %d)",
-                    row.ranks, differ, o->count, serial[first].n,
-                    serial[first].count, job->results[first].count);
+    size_t first = 0, differ = 0;
+    if (rank == 0)
+        differ = factor_compare(serial, job->results, o->count, &first);
+    if (!mpi_verdict(differ == 0, MPI_COMM_WORLD)) {
+        if (rank == 0)
+            (void)fprintf(stderr,
+                          "%s: on %d ranks, %zu of %zu factorizations differ "
+                          "from the serial ones; the first is that of %" PRIu64
+                          " (serial: %d factors, mpi: %d)\n",
+                          errors_progname(), row.ranks, differ, o->count,
+                          serial[first].n, serial[first].count,
+                          job->results[first].count);
+        mpi_finish(EXIT_FAILURE); /* every rank, before any time is shown */
     }
     return row;
 }

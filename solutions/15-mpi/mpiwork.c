@@ -354,6 +354,20 @@ void mpi_args_end(void)
     }
 }
 
+bool mpi_verdict(bool ok, MPI_Comm comm)
+{
+    int verdict = ok;
+    MPI_Bcast(&verdict, 1, MPI_INT, 0, comm);
+    return verdict != 0;
+}
+
+void mpi_finish(int status)
+{
+    (void)fflush(stdout);
+    MPI_Finalize();
+    exit(status);
+}
+
 void mpi_die(const char *fmt, ...)
 {
     (void)fflush(stdout);

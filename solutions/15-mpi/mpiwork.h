@@ -15,6 +15,7 @@
 #define MPIWORK_H
 
 #include <mpi.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -110,6 +111,15 @@ void mpi_quiet_barrier(MPI_Comm comm);
  * the same arguments; Open MPI reports a rank that exits without it). */
 void mpi_args_begin(void);
 void mpi_args_end(void);
+
+/* Collective over comm: every rank learns rank 0's verdict ok (the other
+ * ranks' argument is ignored). A wrong answer found by rank 0 is not a
+ * crash: every rank ends normally (MPI_Finalize) with the same status,
+ * and mpirun exits with it; MPI_Abort is for what cannot wait. */
+bool mpi_verdict(bool ok, MPI_Comm comm);
+
+/* MPI_Finalize, then exit with status (every rank of the job). */
+_Noreturn void mpi_finish(int status);
 
 /* Stop the whole job: print "prog: message" on stderr and call
  * MPI_Abort (every rank of the job ends, mpirun exits non-zero). */

@@ -1,8 +1,16 @@
 /*
  * mpilaunch.c - test driver for lab 15: `mpilaunch N prog args...` runs
- * `mpirun -np N <this directory>/prog args...` (exec: the harness's
- * process IS mpirun, so its timeout, its leftover check and its kill
- * reach the whole job: mpirun, its proxies and every rank).
+ * `mpirun -np N <this directory>/prog args...` and exits as it did (its
+ * status, or 128 + the signal that killed it).
+ *
+ * When a job fails (a rank exits non-zero or is killed), MPICH's mpirun
+ * ends without waiting for its proxies, nor they for their ranks: the
+ * harness would find them as zombies and blame the student. So this
+ * driver is a child subreaper: the job's orphans come back to it, and
+ * once mpirun has ended it reaps every one that has ended (waiting up to
+ * a second for the ones hydra is still killing). A process of the job
+ * still RUNNING after that is not waited for: it is left to the harness,
+ * which reports it (and kills it).
  *
  * The tests never start MPI inside the Criterion process: MPI_Init there
  * would tie the test runner to the job. The harness runs
@@ -17,6 +25,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -25,6 +39,23 @@
 
 #define USAGE "N prog [args...]"
 #define MAX_ARGS 64
+
+/* Reap every child that has ended or ends within a second; return when
+ * none is left, or when the ones left are still running after that. */
+static void reap_orphans(void)
+{
+    for (int tries = 0; tries < 100; tries++) {
+        pid_t got;
+        while ((got = waitpid(-1, NULL, WNOHANG)) > 0)
+            continue;
+        if (got == -1 && errno == ECHILD)
+            return; /* nothing left */
+        if (got == -1)
+            die("waitpid");
+        struct timespec pause = {.tv_sec = 0, .tv_nsec = 10000000};
+        (void)nanosleep(&pause, NULL);
+    }
+}
 
 int main(int argc, char *argv[])
 {
@@ -65,6 +96,20 @@ int main(int argc, char *argv[])
      * unless told otherwise. */
     if (setenv("UCX_MEM_EVENTS", "no", 0) == -1)
         die("setenv");
-    execvp(args[0], args);
-    die("mpirun");
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
+        die("prctl");
+    if (fflush(stdout) == EOF)
+        die("fflush");
+    pid_t pid = fork();
+    if (pid == -1)
+        die("fork");
+    if (pid == 0) {
+        execvp(args[0], args);
+        die_child("mpirun");
+    }
+    int status;
+    if (waitpid(pid, &status, 0) == -1)
+        die("waitpid");
+    reap_orphans();
+    return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
