@@ -374,9 +374,15 @@ Test(lab15_primes, a_slow_worker_gets_fewer_tasks_dynamic_hand_out)
 
 Test(lab15_faults, a_wrong_answer_stops_the_job_before_any_time)
 {
+    /* First the same job with every rank right: it must pass. */
+    struct run_result *r = MPI_RUN(NULL, 2, "mpifactor", "-n", "21", "-s",
+                                   "1000001", "-r", "1", "-p");
+    expect_ok(r, "TODO(15.3), TODO(15.4)");
+    check_factor_lines(r, "mpi 2", 1000001, 21);
+    run_free(r);
     const char *const env[] = {"KIT_MPI_WRONG_RANK=1", NULL};
     struct run_opts opts = {.env = env};
-    struct run_result *r = MPI_RUN(&opts, 2, "mpifactor", "-n", "21", "-r", "1");
+    r = MPI_RUN(&opts, 2, "mpifactor", "-n", "21", "-r", "1");
     cr_assert(!r->timed_out && r->exit_code != 0,
               "`%s` with rank 1 giving a wrong answer should stop with an "
               "error; it %s.\nstdout:\n%s",
@@ -427,7 +433,9 @@ static void check_crash(int np, const char *prog, const char *const *args,
                   strstr(r->err, "Killed") != NULL ||
                   strstr(r->err, "SIGKILL") != NULL,
               "`%s`: mpirun should say that a rank was killed "
-              "(signal 9).\nstdout:\n%s\nstderr:\n%s",
+              "(signal 9).\nstdout:\n%s\nstderr:\n%s\nHint: the rank dies "
+              "as it starts its work: every rank must call factor_block "
+              "(TODO(15.4)), every worker primes_task (TODO(15.5)).",
               r->desc, r->out, r->err);
     run_free(r);
 }
@@ -442,9 +450,14 @@ Test(lab15_faults, a_rank_killed_mid_job_ends_the_whole_job)
                 (const char *const[]){"-n", "21", "-r", "1", NULL}, "0");
 }
 
-Test(lab15_faults, help_once_and_bad_arguments_exit_2)
+Test(lab15_faults, help_once_bad_arguments_exit_2_good_ones_run)
 {
-    struct run_result *r = MPI_RUN(NULL, 3, "mpifactor", "-h");
+    struct run_result *r = MPI_RUN(NULL, 2, "mpifactor", "-n", "5", "-s",
+                                   "1000001", "-w", "2", "-r", "1", "-p");
+    expect_ok(r, "TODO(15.3), TODO(15.4)");
+    check_factor_lines(r, "mpi 2", 1000001, 5);
+    run_free(r);
+    r = MPI_RUN(NULL, 3, "mpifactor", "-h");
     expect_ok(r, "-h prints the usage on stdout and exits 0");
     cr_assert_eq(run_count_lines(r->out, "usage:"), 1,
                  "`%s`: the usage line should appear once (rank 0), not "
