@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/types.h>
@@ -104,6 +105,12 @@ int main(int argc, char *argv[])
     if (pid == -1)
         die("fork");
     if (pid == 0) {
+        /* The lab's programs read no input, and mpirun forwards its stdin
+         * to rank 0: it would swallow whatever a script feeds the caller
+         * (handouts.sh reads the handout from its stdin). */
+        int null = open("/dev/null", O_RDONLY);
+        if (null == -1 || dup2(null, STDIN_FILENO) == -1 || close(null) == -1)
+            die_child("/dev/null");
         execvp(args[0], args);
         die_child("mpirun");
     }
