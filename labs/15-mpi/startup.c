@@ -23,6 +23,7 @@
  * Try:     startup -n 1,8 -r 5
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +96,11 @@ int main(int argc, char *argv[])
     if (optind != argc)
         die_usage(USAGE, "unexpected argument '%s'", argv[optind]);
 
+    /* The jobs get no input: mpirun forwards its stdin to rank 0, and
+     * would swallow whatever a script feeds this program. */
+    int null = open("/dev/null", O_RDONLY);
+    if (null == -1 || dup2(null, STDIN_FILENO) == -1 || close(null) == -1)
+        die("/dev/null");
     char hello[PATH_MAX + 16], np[16], machine[300];
     sibling("mpihello", hello, sizeof hello);
     bench_machine(machine, sizeof machine);
