@@ -169,8 +169,8 @@ static void check_factor_lines(const struct run_result *r, const char *label,
             continue;
         uint64_t want_n = first + 2 * (uint64_t)seen, want[64];
         char expect[1024];
-        int len = snprintf(expect, sizeof expect, "%s%" PRIu64 " =", prefix,
-                           want_n);
+        int len =
+            snprintf(expect, sizeof expect, "%s%" PRIu64 " =", prefix, want_n);
         int nf = factor_here(want_n, want);
         for (int k = 0; k < nf; k++)
             len += snprintf(expect + len, sizeof expect - (size_t)len,
@@ -240,13 +240,13 @@ Test(lab15_factor, data_file_has_serial_and_a_row_per_rank_count)
         char var[32], got[48];
         int w;
         double med, lo, hi;
-        cr_assert(sscanf(line, "%31s %d %lf %lf %lf", var, &w, &med, &lo,
-                         &hi) == 5 &&
-                      rows < 3,
-                  "unexpected data row: %s", line);
+        cr_assert(
+            sscanf(line, "%31s %d %lf %lf %lf", var, &w, &med, &lo, &hi) == 5 &&
+                rows < 3,
+            "unexpected data row: %s", line);
         snprintf(got, sizeof got, "%s %d", var, w);
-        cr_assert_str_eq(got, want[rows], "row %d should be '%s ...'",
-                         rows + 1, want[rows]);
+        cr_assert_str_eq(got, want[rows], "row %d should be '%s ...'", rows + 1,
+                         want[rows]);
         cr_assert(lo <= med && med <= hi, "row '%s': min <= median <= max",
                   got);
         rows++;
@@ -353,8 +353,7 @@ Test(lab15_primes, a_slow_worker_gets_fewer_tasks_dynamic_hand_out)
     expect_ok(base, "TODO(15.5), TODO(15.6)");
     const char *const env[] = {"KIT_MPI_SLOW_RANK=1", NULL};
     struct run_opts opts = {.env = env, .timeout = 30};
-    struct run_result *r =
-        MPI_RUN(&opts, 3, "mpiprimes", "100", "3100", "100");
+    struct run_result *r = MPI_RUN(&opts, 3, "mpiprimes", "100", "3100", "100");
     expect_ok(r, "TODO(15.6)");
     check_sum_lines(r, 100, 3100, 100);
     double extra = r->elapsed - base->elapsed, static_extra = 15 * 0.3;
@@ -423,10 +422,9 @@ static void check_crash(int np, const char *prog, const char *const *args,
               "`%s` with rank %s killed mid-job should end with an error "
               "status; it %s.",
               r->desc, crash_rank, run_how_ended(r));
-    cr_assert(strstr(r->out, "median") == NULL &&
-                  strstr(r->out, "speedup") == NULL,
-              "`%s`: a rank died, yet times were reported:\n%s", r->desc,
-              r->out);
+    cr_assert(
+        strstr(r->out, "median") == NULL && strstr(r->out, "speedup") == NULL,
+        "`%s`: a rank died, yet times were reported:\n%s", r->desc, r->out);
     cr_assert(strstr(r->out, "signal 9") != NULL ||
                   strstr(r->err, "signal 9") != NULL ||
                   strstr(r->out, "Killed") != NULL ||
@@ -484,7 +482,8 @@ Test(lab15_faults, help_once_bad_arguments_exit_2_good_ones_run)
 
 static void check_sanitized(const char *sanitizer, const char *hint)
 {
-    struct run_opts opts = {.sanitizer = sanitizer, .hint = hint, .timeout = 30};
+    struct run_opts opts = {
+        .sanitizer = sanitizer, .hint = hint, .timeout = 30};
     struct run_result *r = MPI_RUN(&opts, 3, "mpifactor", "-n", "21", "-s",
                                    "1000001", "-w", "1,3", "-r", "1", "-p");
     expect_ok(r, hint);

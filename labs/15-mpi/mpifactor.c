@@ -45,12 +45,13 @@
 #include "errors.h"
 #include "mpiwork.h"
 
-#define USAGE                                                                  \
-    "[-n count] [-s first] [-w ranks] [-r runs] [-o file] [-p] [-h]"
+#define USAGE "[-n count] [-s first] [-w ranks] [-r runs] [-o file] [-p] [-h]"
 #define MAX_VARIANTS 16
 #define WARMUPS 1
 #define MAX_NUMBERS 100000
-#define MAX_FIRST (LONG_MAX / 4) /* first + 2 * count stays far from overflow */
+#define MAX_FIRST                                                              \
+    (LONG_MAX / 4) /* first + 2 * count stays far from overflow                \
+                    */
 
 struct options {
     size_t count;
@@ -193,8 +194,8 @@ static void print_rows(const struct row *rows, int nrows, size_t count)
         printf("mpi      %2d rank%s  median %7.3f s  (min %.3f, max %.3f)  "
                "speedup %5.2f (%.2f..%.2f)  same %zu factorizations as "
                "serial\n",
-               rows[i].ranks, rows[i].ranks == 1 ? " " : "s", r->median,
-               r->min, r->max, s->median / r->median, s->median / r->max,
+               rows[i].ranks, rows[i].ranks == 1 ? " " : "s", r->median, r->min,
+               r->max, s->median / r->median, s->median / r->max,
                s->median / r->min, count);
     }
     printf("all %d variants gave the same %zu factorizations\n", nrows, count);
@@ -262,8 +263,8 @@ int main(int argc, char *argv[])
         printf("mpifactor: %zu numbers from %" PRIu64 " by trial division, "
                "static blocks on %d rank%s; %d warm-up + %d timed run%s per "
                "variant; %s\n",
-               o.count, o.first, world, world == 1 ? "" : "s", WARMUPS,
-               o.runs, o.runs == 1 ? "" : "s", machine);
+               o.count, o.first, world, world == 1 ? "" : "s", WARMUPS, o.runs,
+               o.runs == 1 ? "" : "s", machine);
     }
     struct job job = {MPI_COMM_WORLD, nums, o.count, results};
     struct row rows[1 + MAX_VARIANTS];

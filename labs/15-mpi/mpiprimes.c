@@ -56,8 +56,8 @@ struct options {
 
 static struct options parse_args(int argc, char *argv[])
 {
-    struct options o = {.start = 100000, .stop = 2500000, .step = 100000,
-                        .runs = 1};
+    struct options o = {
+        .start = 100000, .stop = 2500000, .step = 100000, .runs = 1};
     int opt;
     while ((opt = getopt(argc, argv, "r:o:h")) != -1) {
         switch (opt) {
@@ -138,8 +138,10 @@ static void write_data(const struct options *o, int ranks,
                        const struct bench_result *mpi)
 {
     char title[128];
-    if (snprintf(title, sizeof title, "sum of primes below n, range(%ld, %ld, "
-                 "%ld), master/worker", o->start, o->stop, o->step) < 0)
+    if (snprintf(title, sizeof title,
+                 "sum of primes below n, range(%ld, %ld, "
+                 "%ld), master/worker",
+                 o->start, o->stop, o->step) < 0)
         die("snprintf");
     FILE *f = bench_data_open(o->data_path, title, WARMUPS, o->runs);
     bench_data_row(f, "serial", 1, serial);
@@ -149,8 +151,8 @@ static void write_data(const struct options *o, int ranks,
 }
 
 /* Rank 0: the sums in the assignment's format, then the times. */
-static void report(const struct job *j, int ranks,
-                   const struct bench_result *s, const struct bench_result *m)
+static void report(const struct job *j, int ranks, const struct bench_result *s,
+                   const struct bench_result *m)
 {
     for (size_t i = 0; i < j->count; i++)
         printf("[%" PRIu32 ", %" PRIu64 "]\n", j->ns[i], j->sums[i]);

@@ -78,8 +78,8 @@ static bool hook_is_me(const char *name)
 {
     const char *value = getenv(name);
     long target;
-    if (value == NULL || args_parse_long(value, 0, MPIWORK_MAX_RANKS - 1,
-                                         &target) != ARGS_OK)
+    if (value == NULL ||
+        args_parse_long(value, 0, MPIWORK_MAX_RANKS - 1, &target) != ARGS_OK)
         return false;
     int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -225,7 +225,7 @@ void mpi_primes_master(const uint32_t *ns, size_t count, uint64_t *sums,
     (void)receive_result;
 }
 
-/* ---- waiting without burning a core ---------------------------------------- */
+/* ---- waiting without burning a core ------------------------------------ */
 
 void mpi_quiet_wait(MPI_Request *req, MPI_Status *status)
 {
@@ -246,9 +246,9 @@ void mpi_quiet_barrier(MPI_Comm comm)
     mpi_quiet_wait(&req, MPI_STATUS_IGNORE);
 }
 
-/* ---- the command line, read by every rank ---------------------------------- */
+/* ---- the command line, read by every rank ------------------------------ */
 
-static bool parsing;         /* between mpi_args_begin and mpi_args_end */
+static bool parsing; /* between mpi_args_begin and mpi_args_end */
 static int saved_fds[2] = {-1, -1}; /* rank > 0: its stdout and stderr */
 
 static void finalize_if_parsing(void)

@@ -109,11 +109,18 @@ int main(int argc, char *argv[])
            WARMUPS, runs, machine);
     /* Open MPI refuses to run as root, and more ranks than cores, unless
      * told; MPICH needs neither flag (and knows neither). */
-    char *args[] = {"mpirun",
+    char *args[8];
+    int k = 0;
+    args[k++] = "mpirun";
 #ifdef OPEN_MPI
-                    "--allow-run-as-root", "--oversubscribe",
+    args[k++] = "--allow-run-as-root";
+    args[k++] = "--oversubscribe";
 #endif
-                    "-np", np, hello, "-q", NULL};
+    args[k++] = "-np";
+    args[k++] = np;
+    args[k++] = hello;
+    args[k++] = "-q";
+    args[k] = NULL;
     struct job job = {args};
     for (int i = 0; i < nvalues; i++) {
         (void)snprintf(np, sizeof np, "%ld", ranks[i]);
