@@ -9,3 +9,6 @@ MPIRUN_FLAGS_15-mpi = $(if $(shell mpirun --version 2>/dev/null | grep -i 'open 
 # (default 4), except for startup, which is no MPI program (it runs
 # mpirun itself). Used by tests/tools/run-prog.sh as KIT_RUN_LAUNCHER.
 RUN_LAUNCHER_15-mpi = $(if $(filter startup,$(PROG)),,mpirun $(MPIRUN_FLAGS_15-mpi) -np $(or $(NP),4))
+# Where mpi.h is, for clang-tidy (make lint), which does not go through
+# mpicc: used once the Makefile adds $(TIDY_FLAGS_LABS) to TIDY_FLAGS.
+TIDY_FLAGS_LABS += $(shell mpicc -show 2>/dev/null | grep -o -- '-I[^ ]*')
