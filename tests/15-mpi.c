@@ -70,8 +70,13 @@ Test(lab15_hello, every_rank_says_hello_once_in_rank_order_with_its_own_pid)
     for (int np = 1; np <= 4; np++) {
         struct run_result *r = mpi_run(NULL, np, "mpihello", NULL);
         expect_ok(r, "TODO(15.1)");
-        size_t n;
-        char **lines = run_lines(r->out, &n);
+        /* Only the hello lines: an MPI library may add lines of its own
+         * (UCX complains of a missing /sys in the grading box). */
+        char **all = run_lines(r->out, NULL), *lines[8];
+        size_t n = 0;
+        for (char **l = all; *l != NULL; l++)
+            if (strncmp(*l, "hello from", 10) == 0 && n < 8)
+                lines[n++] = *l;
         cr_assert_eq(n, (size_t)np,
                      "`%s`: expected %d lines (one per rank, printed by rank "
                      "0), saw %zu:\n%s\nHint: TODO(15.1).",
@@ -96,7 +101,7 @@ Test(lab15_hello, every_rank_says_hello_once_in_rank_order_with_its_own_pid)
                               r->desc, j, k, pid);
             pids[k] = pid;
         }
-        run_free_lines(lines);
+        run_free_lines(all);
         run_free(r);
     }
 }
@@ -286,12 +291,13 @@ static void check_sum_lines(const struct run_result *r, uint32_t start,
     char **lines = run_lines(r->out, NULL);
     uint32_t want_n = start;
     for (char **l = lines; *l != NULL; l++) {
-        if ((*l)[0] != '[')
-            continue;
         unsigned long n;
         unsigned long long sum;
-        cr_assert(sscanf(*l, "[%lu, %llu]", &n, &sum) == 2 && want_n < stop &&
-                      n == want_n,
+        char end;
+        /* "[n, sum]" lines only: an MPI library may add its own lines. */
+        if (sscanf(*l, "[%lu, %llu%c", &n, &sum, &end) != 3 || end != ']')
+            continue;
+        cr_assert(want_n < stop && n == want_n,
                   "`%s`: expected '[%u, <sum>]' next, saw '%s' (sorted by "
                   "n, each n once).\nHint: TODO(15.6): store each result at "
                   "sums[index], the index that came back with it.",
