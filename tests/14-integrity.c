@@ -317,6 +317,7 @@ static void add_own_files(const struct tmp *t)
     write_text(t->tree, "mine/touch.txt", "touch me, I stay the same\n");
     write_text(t->tree, "mine/gone.txt", "soon deleted\n");
     write_text(t->tree, "mine/dir.txt", "soon a directory\n");
+    write_text(t->tree, "zz-gone.txt", "the last path of the tree\n");
     snprintf(link, sizeof link, "%s/mine/ln", t->tree);
     cr_assert(symlink("flip.txt", link) == 0);
 }
@@ -340,14 +341,19 @@ static void change_own_files(const struct tmp *t)
     write_text(t->tree, "mine/dir.txt/inside", "in the new directory\n");
     snprintf(path, sizeof path, "%s/mine/ln", t->tree);
     cr_assert(unlink(path) == 0 && symlink("touch.txt", path) == 0);
+    snprintf(path, sizeof path, "%s/zz-gone.txt", t->tree);
+    cr_assert(unlink(path) == 0);
+    write_text(t->tree, "zzz-new.txt", "after every other path\n");
 }
 
 static const char EXPECTED_REPORT[] = "changed mine/flip.txt\n"
                                       "changed mine/ln\n"
                                       "deleted mine/dir.txt\n"
                                       "deleted mine/gone.txt\n"
+                                      "deleted zz-gone.txt\n"
                                       "new mine/dir.txt/inside\n"
-                                      "new mine/new.txt\n";
+                                      "new mine/new.txt\n"
+                                      "new zzz-new.txt\n";
 
 Test(lab14_integrity, check_reports_exactly_the_known_changes_and_exits_1)
 {
@@ -372,15 +378,16 @@ Test(lab14_integrity, check_reports_exactly_the_known_changes_and_exits_1)
     cr_assert_str_eq(seen, EXPECTED_REPORT,
                      "After a byte changed (flip.txt), a touch without change "
                      "(touch.txt: NOT reported, its digest is the same), one "
-                     "file added, one deleted, one replaced by a directory "
-                     "and a link pointed elsewhere, expected (sorted):\n%s\n"
+                     "file added and one deleted in the middle and at the end of the "
+                     "path order, one replaced by a directory and a link "
+                     "pointed elsewhere, expected (sorted):\n%s\n"
                      "saw:\n%s\n%s",
                      EXPECTED_REPORT, seen, HINT_COMPARE);
     cr_assert_eq(r->exit_code, 1,
                  "Something changed: a check must exit 1; `%s` %s.\n%s",
                  r->desc, run_how_ended(r), HINT_COMPARE);
-    cr_assert(strstr(r->out, "2 changed, 2 new, 2 deleted, 0 unreadable"),
-              "The summary line should say '2 changed, 2 new, 2 deleted, 0 "
+    cr_assert(strstr(r->out, "2 changed, 3 new, 3 deleted, 0 unreadable"),
+              "The summary line should say '2 changed, 3 new, 3 deleted, 0 "
               "unreadable'; stdout:\n%s",
               r->out);
     free(seen);
@@ -751,6 +758,62 @@ Test(lab14_robust, a_corrupt_or_foreign_baseline_is_refused_with_status_2)
     tmp_free(&t);
 }
 
+/* The folder holds only tree and base: no temporary file left. */
+static void expect_no_stray_file(const struct tmp *t)
+{
+    DIR *d = opendir(t->dir);
+    cr_assert(d != NULL);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *n = e->d_name;
+        cr_assert(strcmp(n, ".") == 0 || strcmp(n, "..") == 0 ||
+                      strcmp(n, "tree") == 0 || strcmp(n, "base") == 0,
+                  "%s/%s is left behind: a temporary baseline must be "
+                  "removed when the scan is interrupted.\nHint: TODO(14.4).",
+                  t->dir, n);
+    }
+    closedir(d);
+}
+
+Test(lab14_robust, a_new_baseline_replaces_the_old_file_it_does_not_rewrite_it)
+{
+    /* Atomic replacement: a reader that has the old baseline open keeps
+     * reading the whole old one while the new one is written, and the
+     * name points to the whole new one afterwards. A baseline rewritten in
+     * place (truncated, then written) changes under that reader's feet,
+     * and a Ctrl-C in the middle would leave half of it. */
+    struct tmp t;
+    tmp_tree(&t, "60", "1", "64");
+    scan_ok(&t, NULL, "threads", "2");
+    char *old = slurp(t.base);
+    FILE *reader = fopen(t.base, "r");
+    cr_assert(old != NULL && reader != NULL);
+    write_text(t.tree, "added-later.txt", "a file the old baseline lacks\n");
+    scan_ok(&t, NULL, "processes", "2");
+    char *held = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&held, &len);
+    int c;
+    while ((c = fgetc(reader)) != EOF)
+        fputc(c, m);
+    fclose(m);
+    fclose(reader);
+    cr_assert_str_eq(held, old,
+                     "A reader that opened the old baseline before the new "
+                     "scan should still read the old one, whole: the new one "
+                     "must be written to a temporary file and renamed over "
+                     "the old name, not written into the old file.\nHint: "
+                     "TODO(14.4): mkstemp, write, fsync, rename.");
+    struct base *b = base_read(t.base);
+    cr_assert(b != NULL && b->ended && base_find(b, "added-later.txt"),
+              "After the second scan the baseline must be the new one.");
+    free(b);
+    free(held);
+    free(old);
+    expect_no_stray_file(&t);
+    tmp_free(&t);
+}
+
 /* Run the programs as an unprivileged user when the tests run as root:
  * root reads a file whatever its mode. (The grading box does it for us.) */
 static void unprivileged(void)
@@ -845,7 +908,8 @@ struct interrupter {
     bool in_child, group;
     pid_t program;
     atomic_bool fired, done;
-    double lived; /* seconds from SIGINT to the program's end */
+    double lived;      /* seconds from SIGINT to the program's end */
+    long read_after;   /* bytes the reader read after SIGINT, at least */
     pthread_t thread;
 };
 
@@ -912,11 +976,16 @@ static void *interrupter_run(void *arg)
         pid_t reader = k->in_child ? first_child(k->program) : k->program;
         if (reader == 0 || bytes_read(reader) < k->min_read)
             continue;
+        long at_signal = bytes_read(reader), last = at_signal;
         kill(k->group ? -k->program : k->program, SIGINT);
         atomic_store(&k->fired, true);
         double fired_at = now();
-        while (!ended(k->program) && now() < fired_at + 20.0)
+        while (!ended(k->program) && now() < fired_at + 20.0) {
+            long seen = bytes_read(reader);
+            last = seen > last ? seen : last;
             nanosleep(&tick, NULL);
+        }
+        k->read_after = last - at_signal;
         k->lived = now() - fired_at;
         break;
     }
@@ -933,23 +1002,6 @@ static struct run_result *run_interrupted(struct interrupter *k,
     atomic_store(&k->done, true);
     cr_assert_eq(pthread_join(k->thread, NULL), 0);
     return r;
-}
-
-/* The folder holds only tree and base (and other): no temporary file. */
-static void expect_no_stray_file(const struct tmp *t)
-{
-    DIR *d = opendir(t->dir);
-    cr_assert(d != NULL);
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        const char *n = e->d_name;
-        cr_assert(strcmp(n, ".") == 0 || strcmp(n, "..") == 0 ||
-                      strcmp(n, "tree") == 0 || strcmp(n, "base") == 0,
-                  "%s/%s is left behind: a temporary baseline must be "
-                  "removed when the scan is interrupted.\nHint: TODO(14.4).",
-                  t->dir, n);
-    }
-    closedir(d);
 }
 
 static const char OLD_BASELINE[] = "the old baseline, to be left whole\n";
@@ -971,6 +1023,12 @@ static void expect_stopped(const struct interrupter *k,
                  "`%s` lived on %.2f s after SIGINT: workers must stop within "
                  "a block (TODO(14.1): look at stop before each read).",
                  r->desc, k->lived);
+    cr_assert_lt(k->read_after, 8L << 20,
+                 "`%s`: a worker read %ld bytes more after SIGINT: it went on "
+                 "to the end of its file (or was never told to stop: in "
+                 "worker processes the stop flag must be in shared memory)."
+                 "\nHint: TODO(14.1): look at stop before each read.",
+                 r->desc, k->read_after);
     char *now_there = slurp(t->base);
     cr_assert(now_there != NULL, "%s is gone after the interrupted scan.",
               t->base);
@@ -1026,7 +1084,8 @@ Test(lab14_robust, a_worker_killed_by_a_signal_is_reported_not_ignored)
 {
     struct tmp t;
     tmp_tree(&t, "40", "4", "32768");
-    write_file(t.base, OLD_BASELINE);
+    scan_ok(&t, NULL, "processes", "2");
+    char *old = slurp(t.base);
     struct run_killer *killer = run_killer_start("integrity", SIGKILL);
     struct run_result *r = INTEG(NULL, "scan", "-q", "-m", "processes", "-w",
                                  "2", "-b", t.base, t.tree);
@@ -1040,9 +1099,11 @@ Test(lab14_robust, a_worker_killed_by_a_signal_is_reported_not_ignored)
     cr_assert(strstr(r->err, "worker") != NULL,
               "stderr should say which worker died and how:\n%s", r->err);
     char *now_there = slurp(t.base);
-    cr_assert(now_there && strcmp(now_there, OLD_BASELINE) == 0,
-              "A failed scan must not replace the baseline.");
+    cr_assert(old && now_there && strcmp(now_there, old) == 0,
+              "A failed scan must not replace the baseline.\nHint: "
+              "TODO(14.4), and no baseline after a failed scan.");
     free(now_there);
+    free(old);
     expect_no_stray_file(&t);
     run_free(r);
     tmp_free(&t);
