@@ -18,7 +18,9 @@ struct gen_opts {
 
 #define GEN_SMALL_MAX 16384 /* bytes, at most, of a small file */
 
-/* Make the tree at dir, which must not exist. Returns 0, or -1 with errno
+/* Make the tree at dir. If it exists, its files are made again (a file
+ * gentree makes gets its seed's bytes back; files added since are left
+ * alone). Returns 0, or -1 with errno
  * (and what failed in *what). Totals in *files and *bytes if not NULL. */
 int gen_tree(const char *dir, const struct gen_opts *g, const char **what,
              long *files, int64_t *bytes);

@@ -79,7 +79,7 @@ int digest_fd(int fd, const EVP_MD *md, unsigned char *out, unsigned *len,
 
 /* A link's digest: of the path it points to. */
 static void digest_link(int root_fd, const struct entry *e, const EVP_MD *md,
-                        struct result *r)
+                        struct result *r, atomic_ullong *bytes)
 {
     char target[PATH_MAX];
     ssize_t n = readlinkat(root_fd, e->path, target, sizeof target);
@@ -94,6 +94,8 @@ static void digest_link(int root_fd, const struct entry *e, const EVP_MD *md,
         r->err = EIO;
         return;
     }
+    atomic_fetch_add_explicit(bytes, (unsigned long long)n,
+                              memory_order_relaxed);
     r->state = RESULT_OK;
     r->size = (int64_t)n;
     r->mtime_ns = e->mtime_ns;
@@ -128,7 +130,7 @@ void digest_entry(int root_fd, const struct entry *e, const EVP_MD *md,
                   atomic_ullong *bytes)
 {
     if (e->type == ENTRY_LINK) {
-        digest_link(root_fd, e, md, r);
+        digest_link(root_fd, e, md, r, bytes);
         return;
     }
     int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | (follow ? 0 : O_NOFOLLOW);

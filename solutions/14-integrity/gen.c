@@ -36,7 +36,7 @@ static int write_file(const char *path, uint64_t seed, long k, int64_t size)
     static unsigned char block[GEN_BLOCK];
     uint64_t state = (seed + 1) * 0x9E3779B97F4A7C15ULL ^ (uint64_t)k * 31;
     state = state == 0 ? 1 : state;
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd == -1)
         return -1;
     for (int64_t done = 0; done < size; done += GEN_BLOCK) {
@@ -55,26 +55,37 @@ static int write_file(const char *path, uint64_t seed, long k, int64_t size)
     return close(fd);
 }
 
+/* mkdir, where a directory already there is fine (a tree made again). */
+static int make_dir(const char *path)
+{
+    struct stat st;
+    if (mkdir(path, 0755) == 0)
+        return 0;
+    if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return 0;
+    return -1;
+}
+
 /* The directories: dir, dir/dNN, dir/dNN/sM, dir/large, dir/links. */
 static int make_dirs(const char *dir, char *path, size_t len)
 {
-    if (mkdir(dir, 0755) == -1)
+    if (make_dir(dir) == -1)
         return -1;
     for (int d = 0; d < GEN_DIRS; d++) {
         snprintf(path, len, "%s/d%02d", dir, d);
-        if (mkdir(path, 0755) == -1)
+        if (make_dir(path) == -1)
             return -1;
         for (int s = 0; s < GEN_SUBDIRS; s++) {
             snprintf(path, len, "%s/d%02d/s%d", dir, d, s);
-            if (mkdir(path, 0755) == -1)
+            if (make_dir(path) == -1)
                 return -1;
         }
     }
     snprintf(path, len, "%s/large", dir);
-    if (mkdir(path, 0755) == -1)
+    if (make_dir(path) == -1)
         return -1;
     snprintf(path, len, "%s/links", dir);
-    return mkdir(path, 0755);
+    return make_dir(path);
 }
 
 /* Small file k's place: spread over the directories, so that a tree
@@ -113,6 +124,8 @@ int gen_tree(const char *dir, const struct gen_opts *g, const char **what,
     for (long k = 0; k < g->links && g->small > 0; k++) {
         small_path("..", k % g->small, target, sizeof target);
         snprintf(path, sizeof path, "%s/links/link%ld", dir, k);
+        if (unlink(path) == -1 && errno != ENOENT)
+            return -1;
         if (symlink(target, path) == -1)
             return -1;
         total += (int64_t)strlen(target);

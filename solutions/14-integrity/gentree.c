@@ -4,7 +4,8 @@
  *
  * Usage:   gentree [-s seed] [-n small] [-l large] [-k KiB] [-L links]
  *                  [-h] [DIR]
- *          DIR       the tree to make; must not exist (default: tree)
+ *          DIR       the tree to make (default: tree); if it exists, the
+ *                    files gentree makes are made again
  *          -s seed   0..2^31 (default 1)
  *          -n small  small files, 0..16 KiB each, 0..1000000 (default 3000)
  *          -l large  large files, 0..64 (default 4)
