@@ -154,8 +154,9 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory test-run
 
+# The groups of tests run side by side where they can (tests/tools/test-all.sh).
 test-run: $(call with_twins,ref,$(LABS)) $(TEST_BIN)
-	@bash tests/tools/run-tests.sh $(BUILD)/ref 1 '*' "all labs, reference programs"
+	@bash tests/tools/test-all.sh $(BUILD)/ref "reference programs"
 
 # LAB=3, LAB=03 or LAB=03-pipe; inside a lab folder its own Makefile sets it.
 lab_arg := $(if $(filter 1 2 3 4 5 6 7 8 9,$(LAB)),0$(LAB),$(LAB))

@@ -23,7 +23,9 @@
  * multiplies every timeout, for slow sanitizer builds; KIT_SANITIZER
  * ("tsan", "asan") says which sanitizer the programs were built with;
  * KIT_VALGRIND (any value) runs every program under valgrind's memcheck,
- * whose reports count like a sanitizer's.
+ * whose reports count like a sanitizer's. KIT_TWINS_OPTIONAL (any value;
+ * make mutants) skips a test whose sanitizer build is not there instead
+ * of failing it.
  *
  * Sanitizer builds sit beside the build under test: for KIT_BIN_ROOT
  * build/student they are build/student-tsan and build/student-asan (the

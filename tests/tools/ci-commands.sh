@@ -85,26 +85,28 @@ expect "notebooks-html: build/notebooks"
 step ok "make notebook LAB=01 (starts, prints its URL; stopped after 40 s)" bash -c \
     'timeout 40 make notebook LAB=01 NB_PORT=18888 >"$0" 2>&1; grep -q "http://127.0.0.1:18888/" "$0"' "$log/notebook.txt"
 step ok "make handouts LAB=01 (then put back)" bash -c 'make handouts LAB=01 && git checkout -q -- labs'
-# make check on every lab's starter: each must fail, and teach. Mostly
-# tests waiting for their timeouts, so MUTANT_JOBS labs at a time, once
-# everything is built; the lines come out in lab order.
-make --no-print-directory -s $(for l in $labs; do echo student-$l student-tsan-$l student-asan-$l; done) >/dev/null 2>&1
+# make check on starters: the audit (check 6) has already run every
+# starter's tests; here the student's command itself, on the first lab,
+# one whose tests hang on the starter (04) and the last lab, side by side
+# as MUTANT_JOBS allows; the lines come out in lab order.
+check_labs=$(printf '%s\n' $labs | awk 'NR == 1 || /^04-/ { print } { last = $0 } END { print last }' | sort -u)
+make --no-print-directory -s $(for l in $check_labs; do echo student-$l student-tsan-$l student-asan-$l; done) >/dev/null 2>&1
 checks=$(mktemp -d)
 start=$(date +%s) running=0
-for l in $labs; do
+for l in $check_labs; do
     (s=$(date +%s); make check LAB="${l%%-*}" >"$checks/$l.log" 2>&1; echo "$? $(($(date +%s) - s))" >"$checks/$l.status") &
     running=$((running + 1))
     [ $running -ge "${MUTANT_JOBS:-2}" ] && { wait -n; running=$((running - 1)); }
 done
 wait
-for l in $labs; do
+for l in $check_labs; do
     num=${l%%-*}
     # replay each as a step: the command is "cat" of its saved output
     read -r st secs <"$checks/$l.status"
     step fails "make check LAB=$num (starter; ${secs} s, run beside another)" bash -c "cat '$checks/$l.log'; exit $st"
     expect "First failure, in the handout's order" "Run it alone: make check" "Synthesis: Tested"
 done
-echo "        (the nine starter checks took $(($(date +%s) - start)) s in all)"
+echo "        (those starter checks took $(($(date +%s) - start)) s in all)"
 rm -rf "$checks"
 step fails "make check (in a lab folder, T=, one digit)" make -C labs/01-hello-process check T=hello
 expect "alone: make check T=|Run it alone: make check T="

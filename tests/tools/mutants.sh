@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# mutants.sh [--variants] [LAB] - the tests must catch plausible wrong
+# mutants.sh [--variants | --record] [LAB] - the tests must catch plausible wrong
 # answers, and must pass every differently-written correct one.
 #
 # tests/mutants/NN-name/<what-is-wrong>.patch is a small patch to the
@@ -9,7 +9,8 @@
 # the next. Each is applied to a copy of the reference, built as if it were
 # a student's submission, and the lab's tests run on it, stopping at the
 # first failure: at least one test must fail. The sanitizer twins are built
-# too when the lab's tests use them (they name a sanitizer).
+# too when the lab's tests use them (they name a sanitizer), for a mutant
+# only if the tests without them missed it (see test_patched).
 #
 # With --variants (make variants, tests/tools/variants.sh), the patches are
 # tests/variants/NN-name/*.patch: correct answers written another way
@@ -32,9 +33,12 @@
 #   sed '2s|/tmp/m|NN-x|' > tests/mutants/NN-x/name.patch
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-kind=mutants
+kind=mutants record=
 if [ "${1:-}" = --variants ]; then
     kind=variants
+    shift
+elif [ "${1:-}" = --record ]; then
+    record=1
     shift
 fi
 [ -d solutions ] || { echo "$kind: no solutions/ here"; exit 0; }
@@ -43,10 +47,70 @@ jobs=${MUTANT_JOBS:-2}
 case $jobs in '' | *[!0-9]* | 0) echo "$kind: MUTANT_JOBS must be a number >= 1" >&2; exit 2 ;; esac
 timed=" ${TIMED_LABS-01 07} "
 
+# uses_twins LAB: the lab's tests run programs from a sanitizer build.
+uses_twins() {
+    grep -q -i -E 'sanitizer|RUN_TSAN|RUN_ASAN' tests/"$1".c tests/"$1"/*.[ch] 2>/dev/null
+}
+
+# build WORK LAB TARGET...: build those targets of the patched copy.
+build() {
+    local work=$1 lab=$2
+    shift 2
+    make --no-print-directory -s "$@" STUDENT_ROOT="$work/src" STUDENT_OUT="$work/bin" >>"$work/build.log" 2>&1
+}
+
+# test_run WORK LAB TAP [ENV...]: the lab's tests on WORK/bin.
+test_run() {
+    local work=$1 lab=$2 tap=$3 fast=
+    shift 3
+    [ $kind = mutants ] && fast=1
+    env "$@" KIT_FAIL_FAST=$fast KIT_TAP_OUT="$tap" bash tests/tools/run-tests.sh "$work/bin" 1 \
+        "lab${lab%%-*}*" "${kind%s} $(basename "$work")" >>"$work/tests.log" 2>&1
+}
+
+# caught WORK: a test failed in the last run of WORK's tests
+caught() {
+    grep -q "^not ok " "$1/tests.tap" 2>/dev/null
+}
+
+# A mutant's patch may start with a line "Caught by: suite::test" (written
+# by --record): that test runs first, alone; most mutants end there, after
+# a plain build and one test. Otherwise (or if it passes), the mutant is
+# built and tested without its sanitizer twins (the tests that need them
+# are skipped: KIT_TWINS_OPTIONAL), which catches most of the rest; only a
+# mutant those tests miss gets its twins (they cost twice the plain build)
+# and a run of every test. A variant gets everything at once: every test
+# must pass on it.
+test_patched() {
+    local work=$1 lab=$2 patch=$3 hint
+    if [ $kind = variants ]; then
+        local -a targets=("student-$lab")
+        uses_twins "$lab" && targets+=("student-tsan-$lab" "student-asan-$lab")
+        build "$work" "$lab" "${targets[@]}" || return 2
+        test_run "$work" "$lab" "$work/tests.tap"
+        return 0
+    fi
+    build "$work" "$lab" "student-$lab" || return 2
+    hint=$(sed -n -E '1s/^Caught by: ([A-Za-z0-9_]+::[A-Za-z0-9_]+)$/\1/p' "$patch")
+    if [ -n "$hint" ]; then
+        test_run "$work" "$lab" "$work/tests.tap" KIT_TWINS_OPTIONAL=1 KIT_ONLY="$hint"
+        caught "$work" && return 0
+    fi
+    test_run "$work" "$lab" "$work/tests.tap" KIT_TWINS_OPTIONAL=1
+    caught "$work" && return 0
+    uses_twins "$lab" || return 0
+    build "$work" "$lab" "student-tsan-$lab" "student-asan-$lab" || return 2
+    if [ -n "$hint" ]; then
+        test_run "$work" "$lab" "$work/tests.tap" KIT_ONLY="$hint"
+        caught "$work" && return 0
+    fi
+    test_run "$work" "$lab" "$work/tests.tap"
+    return 0
+}
+
 # run_one PATCH: apply, build, test; leave one line in WORK/result.
 run_one() {
-    local patch=$1 lab name work num caught ran first line fast=
-    local -a targets
+    local patch=$1 lab name work caught ran first line built=0
     lab=$(basename "$(dirname "$patch")")
     name=$(basename "$patch" .patch)
     work=build/$kind/$lab-$name
@@ -55,17 +119,9 @@ run_one() {
     cp -r "solutions/$lab" "$work/src/$lab"
     if ! (cd "$work/src" && patch -s -p0 <"../../../../$patch") >"$work/patch.log" 2>&1; then
         line="  FAIL   $lab/$name: the patch no longer applies to the reference ($work/patch.log)"
-    elif targets=("student-$lab") &&
-        { ! grep -q -i -E 'sanitizer|RUN_TSAN|RUN_ASAN' tests/"$lab".c tests/"$lab"/*.[ch] 2>/dev/null ||
-            targets+=("student-tsan-$lab" "student-asan-$lab"); } &&
-        ! make --no-print-directory -s "${targets[@]}" \
-            STUDENT_ROOT="$work/src" STUDENT_OUT="$work/bin" >"$work/build.log" 2>&1; then
+    elif test_patched "$work" "$lab" "$patch" || built=$?; [ "$built" -eq 2 ]; then
         line="  FAIL   $lab/$name: does not compile ($work/build.log): it must build"
     else
-        num=${lab%%-*}
-        [ $kind = mutants ] && fast=1
-        KIT_FAIL_FAST=$fast KIT_TAP_OUT=$work/tests.tap bash tests/tools/run-tests.sh "$work/bin" 1 "lab$num*" \
-            "${kind%s} $name" >"$work/tests.log" 2>&1
         caught=$(grep -c "^not ok " "$work/tests.tap" 2>/dev/null)
         ran=$(grep -c -E "^(not )?ok " "$work/tests.tap" 2>/dev/null)
         first=$(grep -m1 '^not ok ' "$work/tests.tap" 2>/dev/null | sed -E 's/^not ok - ([^ ]+).*/\1/')
@@ -136,6 +192,17 @@ fi
 if [ ${#serial[@]} -gt 0 ]; then
     echo "$kind: ${#serial[@]} in labs whose tests compare timings (${timed:1:-1}), one at a time"
     run_all 1 "${serial[@]}"
+fi
+# --record: write each caught mutant's first failing test as its patch's
+# first line, for the next runs (see test_patched).
+if [ -n "$record" ]; then
+    for patch in "${free[@]}" "${serial[@]}"; do
+        r=$(result_of "$patch")
+        test=$(sed -n -E 's/^  ok     .*: caught by ([A-Za-z0-9_]+::[A-Za-z0-9_]+)$/\1/p' "$r" 2>/dev/null)
+        [ -n "$test" ] || continue
+        { echo "Caught by: $test"; sed '1{/^Caught by: /d}' "$patch"; } >"$patch.tmp" && mv "$patch.tmp" "$patch"
+    done
+    echo "mutants: each caught mutant's patch now starts with the test that caught it"
 fi
 if [ $kind = mutants ]; then
     echo "mutants: $count checked, $([ $bad -eq 0 ] && echo "all caught" || echo "SOME NOT CAUGHT")"
