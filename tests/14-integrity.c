@@ -76,8 +76,8 @@ static void tmp_tree(struct tmp *t, const char *small, const char *large,
     cr_assert(chmod(t->dir, 0777) == 0);
     snprintf(t->tree, sizeof t->tree, "%s/tree", t->dir);
     snprintf(t->base, sizeof t->base, "%s/base", t->dir);
-    struct run_result *r = RUN("gentree", "-n", small, "-l", large, "-k", kib,
-                               "-s", "7", t->tree);
+    struct run_result *r =
+        RUN("gentree", "-n", small, "-l", large, "-k", kib, "-s", "7", t->tree);
     run_expect_success(r, "gentree is given code: it should just work.");
     run_free(r);
 }
@@ -170,8 +170,8 @@ static int expect_digests_match(const struct tmp *t, const struct base *b,
                                 const char *tool)
 {
     char cmd[512];
-    snprintf(cmd, sizeof cmd,
-             "cd '%s' && find . -type f -print0 | xargs -0 %s", t->tree, tool);
+    snprintf(cmd, sizeof cmd, "cd '%s' && find . -type f -print0 | xargs -0 %s",
+             t->tree, tool);
     FILE *p = popen(cmd, "r");
     cr_assert(p != NULL, "popen %s", tool);
     char line[1024];
@@ -204,8 +204,7 @@ static void scan_ok(const struct tmp *t, const struct run_opts *o,
 {
     struct run_result *r = INTEG(o, "scan", "-q", "-m", mode, "-w", workers,
                                  "-b", t->base, t->tree);
-    cr_assert(!r->timed_out, "`%s` never finished.\n%s", r->desc,
-              HINT_DIGEST);
+    cr_assert(!r->timed_out, "`%s` never finished.\n%s", r->desc, HINT_DIGEST);
     run_expect_success(r, HINT_DIGEST);
     cr_assert(r->exit_code == 0);
     run_free(r);
@@ -375,14 +374,15 @@ Test(lab14_integrity, check_reports_exactly_the_known_changes_and_exits_1)
     change_own_files(&t);
     r = INTEG(NULL, "check", "-q", "-b", t.base, t.tree);
     char *seen = report_of(r->out);
-    cr_assert_str_eq(seen, EXPECTED_REPORT,
-                     "After a byte changed (flip.txt), a touch without change "
-                     "(touch.txt: NOT reported, its digest is the same), one "
-                     "file added and one deleted in the middle and at the end of the "
-                     "path order, one replaced by a directory and a link "
-                     "pointed elsewhere, expected (sorted):\n%s\n"
-                     "saw:\n%s\n%s",
-                     EXPECTED_REPORT, seen, HINT_COMPARE);
+    cr_assert_str_eq(
+        seen, EXPECTED_REPORT,
+        "After a byte changed (flip.txt), a touch without change "
+        "(touch.txt: NOT reported, its digest is the same), one "
+        "file added and one deleted in the middle and at the end of the "
+        "path order, one replaced by a directory and a link "
+        "pointed elsewhere, expected (sorted):\n%s\n"
+        "saw:\n%s\n%s",
+        EXPECTED_REPORT, seen, HINT_COMPARE);
     cr_assert_eq(r->exit_code, 1,
                  "Something changed: a check must exit 1; `%s` %s.\n%s",
                  r->desc, run_how_ended(r), HINT_COMPARE);
@@ -399,8 +399,8 @@ Test(lab14_integrity, a_large_file_is_hashed_by_blocks_in_little_memory)
 {
     struct tmp t;
     tmp_tree(&t, "10", "1", "65536");
-    struct run_result *r = INTEG(NULL, "scan", "-q", "-m", "serial", "-b",
-                                 t.base, t.tree);
+    struct run_result *r =
+        INTEG(NULL, "scan", "-q", "-m", "serial", "-b", t.base, t.tree);
     run_expect_success(r, HINT_DIGEST);
     cr_assert_lt(r->max_rss_kb, 32 * 1024,
                  "Hashing a 64 MiB file took %ld KiB of memory: read it in "
@@ -422,8 +422,8 @@ Test(lab14_integrity, gentree_makes_the_same_tree_from_the_same_seed)
     char again[128], other[128], b2[140], b3[140];
     snprintf(again, sizeof again, "%s/again", t.dir);
     snprintf(other, sizeof other, "%s/other", t.dir);
-    struct run_result *r = RUN("gentree", "-n", "60", "-l", "1", "-k", "100",
-                               "-s", "7", again);
+    struct run_result *r =
+        RUN("gentree", "-n", "60", "-l", "1", "-k", "100", "-s", "7", again);
     run_expect_success(r, "");
     run_free(r);
     r = RUN("gentree", "-n", "60", "-l", "1", "-k", "100", "-s", "8", other);
@@ -498,8 +498,8 @@ struct handed {
 static int hand_out(const struct tmp *t, const char *mode, const char *w,
                     struct handed *out, int max)
 {
-    struct run_result *r = INTEG(NULL, "check", "-q", "-v", "-m", mode, "-w",
-                                 w, "-b", t->base, t->tree);
+    struct run_result *r = INTEG(NULL, "check", "-q", "-v", "-m", mode, "-w", w,
+                                 "-b", t->base, t->tree);
     run_expect_success(r, HINT_DIGEST);
     size_t n;
     char **lines = run_lines(r->out, &n);
@@ -561,8 +561,7 @@ Test(lab14_parallel, each_file_is_handed_out_once_biggest_first)
         {"threads", "4"}, {"processes", "3"}, {"serial", "1"}};
     for (int m = 0; m < 3; m++) {
         int n = hand_out(&t, modes[m][0], modes[m][1], h, MAX_RECORDS);
-        cr_assert_eq(n, b->count,
-                     "-m %s -v listed %d files; the tree has %d.",
+        cr_assert_eq(n, b->count, "-m %s -v listed %d files; the tree has %d.",
                      modes[m][0], n, b->count);
         expect_turns(h, n, b, atoi(modes[m][1]), modes[m][0]);
     }
@@ -619,8 +618,8 @@ Test(lab14_parallel, threads_have_no_data_race_under_tsan)
                                     "slot is written by one worker only."};
     scan_ok(&t, &tsan, "threads", "4");
     add_own_files(&t);
-    struct run_result *r = INTEG(&tsan, "check", "-m", "threads", "-w", "4",
-                                 "-b", t.base, t.tree);
+    struct run_result *r =
+        INTEG(&tsan, "check", "-m", "threads", "-w", "4", "-b", t.base, t.tree);
     cr_assert_eq(r->exit_code, 1, "`%s` %s (expected 1: files were added).",
                  r->desc, run_how_ended(r));
     run_free(r);
@@ -638,8 +637,8 @@ Test(lab14_parallel, every_mode_is_clean_under_asan)
     scan_ok(&t, &asan, "serial", "1");
     static const char *const modes[] = {"threads", "processes"};
     for (int m = 0; m < 2; m++) {
-        struct run_result *r = INTEG(&asan, "check", "-m", modes[m], "-w",
-                                     "3", "-b", t.base, t.tree);
+        struct run_result *r = INTEG(&asan, "check", "-m", modes[m], "-w", "3",
+                                     "-b", t.base, t.tree);
         run_expect_success(r, HINT_COMPARE);
         run_free(r);
     }
@@ -662,10 +661,11 @@ Test(lab14_robust, exit_status_is_0_unchanged_1_changed_2_bad_usage)
     cr_assert_eq(r->exit_code, 1, "One file changed: `%s` %s, expected 1.\n%s",
                  r->desc, run_how_ended(r), HINT_COMPARE);
     run_free(r);
-    static const char *const bad[][4] = {
-        {"-w", "0", "-q", "-q"},       {"-m", "fast", "-q", "-q"},
-        {"-a", "sha1", "-q", "-q"},    {"-x", "-q", "-q", "-q"},
-        {"-w", "many", "-q", "-q"}};
+    static const char *const bad[][4] = {{"-w", "0", "-q", "-q"},
+                                         {"-m", "fast", "-q", "-q"},
+                                         {"-a", "sha1", "-q", "-q"},
+                                         {"-x", "-q", "-q", "-q"},
+                                         {"-w", "many", "-q", "-q"}};
     for (int k = 0; k < 5; k++) {
         r = INTEG(NULL, "check", bad[k][0], bad[k][1], bad[k][2], bad[k][3],
                   "-b", t.base, t.tree);
@@ -741,8 +741,8 @@ Test(lab14_robust, a_corrupt_or_foreign_baseline_is_refused_with_status_2)
     /* Another tree: its own baseline, checked against this one. */
     char other[160], other_base[170];
     snprintf(other, sizeof other, "%s/other", t.dir);
-    struct run_result *r = RUN("gentree", "-n", "40", "-l", "1", "-k", "64",
-                               "-s", "7", other);
+    struct run_result *r =
+        RUN("gentree", "-n", "40", "-l", "1", "-k", "64", "-s", "7", other);
     run_expect_success(r, "");
     run_free(r);
     snprintf(other_base, sizeof other_base, "%s.base", other);
@@ -854,8 +854,10 @@ Test(lab14_robust, an_unreadable_file_is_named_and_fails_scan_and_check)
     cr_assert(chmod(path, 0) == 0);
     r = INTEG(NULL, "check", "-q", "-m", "processes", "-w", "2", "-b", t.base,
               t.tree);
-    cr_assert_eq(r->exit_code, 1, "`%s` %s: an unreadable file cannot be "
-                 "vouched for: expected status 1.", r->desc, run_how_ended(r));
+    cr_assert_eq(r->exit_code, 1,
+                 "`%s` %s: an unreadable file cannot be "
+                 "vouched for: expected status 1.",
+                 r->desc, run_how_ended(r));
     char *seen = report_of(r->out);
     cr_assert_str_eq(seen, "unreadable d00/s0/f00000.dat (Permission denied)\n",
                      "Expected the one line 'unreadable d00/s0/f00000.dat "
@@ -908,8 +910,8 @@ struct interrupter {
     bool in_child, group;
     pid_t program;
     atomic_bool fired, done;
-    double lived;      /* seconds from SIGINT to the program's end */
-    long read_after;   /* bytes the reader read after SIGINT, at least */
+    double lived;    /* seconds from SIGINT to the program's end */
+    long read_after; /* bytes the reader read after SIGINT, at least */
     pthread_t thread;
 };
 
@@ -1045,12 +1047,12 @@ Test(lab14_robust, ctrl_c_stops_every_worker_process_and_keeps_the_old_baseline)
     struct tmp t;
     tmp_tree(&t, "40", "4", "32768");
     write_file(t.base, OLD_BASELINE);
-    struct interrupter k = {.min_read = 4 << 20, .in_child = true,
-                            .group = true};
+    struct interrupter k = {
+        .min_read = 4 << 20, .in_child = true, .group = true};
     struct run_result *r = run_interrupted(
         &k, (const char *const[]){"integrity", "scan", "-q", "-a", "md5", "-m",
-                                  "processes", "-w", "2", "-b", t.base,
-                                  t.tree, NULL});
+                                  "processes", "-w", "2", "-b", t.base, t.tree,
+                                  NULL});
     expect_stopped(&k, r, &t);
     run_free(r);
     tmp_free(&t);
@@ -1071,10 +1073,10 @@ Test(lab14_robust, sigint_to_the_program_alone_stops_its_threads_promptly)
     /* Worker processes, the signal to the parent only: it must pass the
      * word on through the shared flag. */
     k = (struct interrupter){.min_read = 4 << 20, .in_child = true};
-    r = run_interrupted(&k, (const char *const[]){
-                                "integrity", "scan", "-q", "-a", "md5", "-m",
-                                "processes", "-w", "2", "-b", t.base, t.tree,
-                                NULL});
+    r = run_interrupted(&k,
+                        (const char *const[]){"integrity", "scan", "-q", "-a",
+                                              "md5", "-m", "processes", "-w",
+                                              "2", "-b", t.base, t.tree, NULL});
     expect_stopped(&k, r, &t);
     run_free(r);
     tmp_free(&t);
@@ -1090,8 +1092,10 @@ Test(lab14_robust, a_worker_killed_by_a_signal_is_reported_not_ignored)
     struct run_result *r = INTEG(NULL, "scan", "-q", "-m", "processes", "-w",
                                  "2", "-b", t.base, t.tree);
     pid_t victim = run_killer_stop(killer);
-    cr_assert(victim != 0, "The test found no worker process to kill (`%s` "
-              "%s).\n%s", r->desc, run_how_ended(r), HINT_DIGEST);
+    cr_assert(victim != 0,
+              "The test found no worker process to kill (`%s` "
+              "%s).\n%s",
+              r->desc, run_how_ended(r), HINT_DIGEST);
     cr_assert_eq(r->exit_code, 1,
                  "A worker was killed (SIGKILL): its files were never hashed, "
                  "so `%s` must fail with status 1; it %s.\nstderr:\n%.800s",
@@ -1115,8 +1119,8 @@ Test(lab14_progress, plain_progress_lines_when_stderr_is_no_terminal)
 {
     struct tmp t;
     tmp_tree(&t, "300", "2", "2048");
-    struct run_result *r = INTEG(NULL, "scan", "-m", "processes", "-w", "2",
-                                 "-b", t.base, t.tree);
+    struct run_result *r =
+        INTEG(NULL, "scan", "-m", "processes", "-w", "2", "-b", t.base, t.tree);
     run_expect_success(r, HINT_DIGEST);
     cr_assert(strchr(r->err, '\r') == NULL && strchr(r->err, '\033') == NULL,
               "stderr is a pipe, not a terminal: no \\r and no escape "
@@ -1130,8 +1134,9 @@ Test(lab14_progress, plain_progress_lines_when_stderr_is_no_terminal)
     for (size_t i = 0; i < n; i++) {
         if (lines[i][0] == '\0')
             continue;
-        cr_assert(sscanf(lines[i], "progress: %lu/%lu files, %lf/%lf MiB, %lf "
-                                   "MiB/s,",
+        cr_assert(sscanf(lines[i],
+                         "progress: %lu/%lu files, %lf/%lf MiB, %lf "
+                         "MiB/s,",
                          &files, &total, &mib, &mib_total, &rate) == 5,
                   "Every stderr line of a quiet run should be a progress "
                   "line; saw: '%s'",
@@ -1176,10 +1181,10 @@ Test(lab14_progress, a_bar_redrawn_in_place_when_stderr_is_a_terminal)
               "'['. The terminal showed:\n%s",
               r->err);
     unsigned long files, total;
-    cr_assert(sscanf(strchr(last, ']') + 1, " %lu/%lu files", &files,
-                     &total) == 2 &&
-                  files == 304 && total == 304 &&
-                  strstr(last, "MiB/s") && strstr(last, "done"),
+    cr_assert(sscanf(strchr(last, ']') + 1, " %lu/%lu files", &files, &total) ==
+                      2 &&
+                  files == 304 && total == 304 && strstr(last, "MiB/s") &&
+                  strstr(last, "done"),
               "The last drawing should show 304/304 files, a rate in MiB/s "
               "and 'done'; it was:\n%s",
               last);

@@ -88,8 +88,8 @@ static void digest_open_file(int fd, const struct stat *before,
     }
     r->size = (int64_t)after.st_size;
     r->mtime_ns = mtime_ns(&after);
-    bool moved = after.st_size != before->st_size ||
-                 r->mtime_ns != mtime_ns(before);
+    bool moved =
+        after.st_size != before->st_size || r->mtime_ns != mtime_ns(before);
     r->state = moved ? RESULT_UNSTABLE : RESULT_OK;
 }
 

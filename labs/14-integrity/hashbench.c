@@ -28,7 +28,7 @@
  *          the bookkeeping, not the hash, is the work)
  */
 #define _XOPEN_SOURCE 700 /* nftw */
-#define _DEFAULT_SOURCE  /* mkdtemp */
+#define _DEFAULT_SOURCE   /* mkdtemp */
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +42,7 @@
 #include "scan.h"
 
 #define USAGE                                                                  \
-    "[-n small] [-l large] [-k KiB] [-w workers] [-r runs] [-a sha256|md5] " \
+    "[-n small] [-l large] [-k KiB] [-w workers] [-r runs] [-a sha256|md5] "   \
     "[-o file] [-h] [DIR]"
 #define MAX_COUNTS 16
 #define WARMUPS 1
@@ -96,8 +96,8 @@ static void parse_args(int argc, char *argv[], struct bench_opts *o)
             o->gen.large_kib = arg_long(optarg, 0, 1048576, "KiB", USAGE);
             break;
         case 'w':
-            o->ncounts = bench_parse_list(optarg, 1, 64, o->counts,
-                                          MAX_COUNTS, "workers", USAGE);
+            o->ncounts = bench_parse_list(optarg, 1, 64, o->counts, MAX_COUNTS,
+                                          "workers", USAGE);
             break;
         case 'r':
             o->runs = (int)arg_long(optarg, 1, 100, "runs", USAGE);
@@ -128,25 +128,22 @@ static void check_same(const struct tree *t, const struct scan_shared *a,
         if (x->state != RESULT_OK || y->state != RESULT_OK ||
             x->digest_len != y->digest_len ||
             memcmp(x->digest, y->digest, x->digest_len) != 0)
-            die_msg("%s: %s: not the serial digest", label,
-                    t->entries[i].path);
+            die_msg("%s: %s: not the serial digest", label, t->entries[i].path);
     }
 }
 
 /* Measure one variant, print its line, add its row; returns its table. */
 static struct scan_shared *measure(const struct tree *t,
                                    const struct bench_opts *o,
-                                   enum scan_mode mode, int workers,
-                                   FILE *data)
+                                   enum scan_mode mode, int workers, FILE *data)
 {
     static const char *const names[] = {"serial", "threads", "processes"};
-    struct variant v = {
-        .t = t,
-        .scan = {.mode = mode,
-                 .workers = workers,
-                 .md = digest_algorithm(o->algorithm),
-                 .style = PROGRESS_NONE,
-                 .stop = &never}};
+    struct variant v = {.t = t,
+                        .scan = {.mode = mode,
+                                 .workers = workers,
+                                 .md = digest_algorithm(o->algorithm),
+                                 .style = PROGRESS_NONE,
+                                 .stop = &never}};
     struct bench_result r;
     bench_run(run_variant, &v, WARMUPS, o->runs, true, &r);
     printf("%-9s %2d: median %.3f s (min %.3f, max %.3f), cpu %.3f s, "
@@ -175,10 +172,10 @@ static const char *prepare_tree(const struct bench_opts *o, char *tmp,
 {
     if (o->dir != NULL)
         return o->dir;
-    snprintf(tmp, len, "/tmp/hashbench-XXXXXX");
+    (void)snprintf(tmp, len, "/tmp/hashbench-XXXXXX");
     if (mkdtemp(tmp) == NULL)
         die("mkdtemp");
-    snprintf(tree, tree_len, "%s/tree", tmp);
+    (void)snprintf(tree, tree_len, "%s/tree", tmp);
     const char *what;
     if (gen_tree(tree, &o->gen, &what, NULL, NULL) == -1)
         die(what);
@@ -198,8 +195,10 @@ int main(int argc, char *argv[])
     bench_machine(machine, sizeof machine);
     printf("hashbench: %zu files, %.1f MiB, %s, on %s\n", t.count,
            (double)t.bytes / (1024.0 * 1024.0), o.algorithm, machine);
-    snprintf(title, sizeof title, "%s of %zu files (%.0f MiB) in the page "
-             "cache", o.algorithm, t.count, (double)t.bytes / 1048576.0);
+    (void)snprintf(title, sizeof title,
+                   "%s of %zu files (%.0f MiB) in the page "
+                   "cache",
+                   o.algorithm, t.count, (double)t.bytes / 1048576.0);
     FILE *data = o.out ? bench_data_open(o.out, title, WARMUPS, o.runs) : NULL;
     struct scan_shared *serial = measure(&t, &o, SCAN_SERIAL, 1, data);
     for (int mode = SCAN_THREADS; mode <= SCAN_PROCESSES; mode++) {
@@ -215,8 +214,7 @@ int main(int argc, char *argv[])
         bench_data_close(data, o.out);
     scan_free(serial);
     tree_free(&t);
-    if (tmp[0] != '\0' &&
-        nftw(tmp, remove_one, 16, FTW_DEPTH | FTW_PHYS) == -1)
+    if (tmp[0] != '\0' && nftw(tmp, remove_one, 16, FTW_DEPTH | FTW_PHYS) == -1)
         die(tmp);
     return 0;
 }

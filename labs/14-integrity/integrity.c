@@ -50,7 +50,7 @@
 #include "scan.h"
 
 #define USAGE                                                                  \
-    "[scan|check] [-b baseline] [-m serial|threads|processes] [-w workers] " \
+    "[scan|check] [-b baseline] [-m serial|threads|processes] [-w workers] "   \
     "[-a sha256|md5] [-L] [-q] [-v] [-h] [DIR]"
 #define EXIT_TROUBLE 2
 #define EXIT_INTERRUPTED 130
@@ -109,7 +109,7 @@ static _Noreturn void trouble(const char *fmt, ...)
     va_start(ap, fmt);
     fflush(stdout);
     fputs("integrity: ", stderr);
-    vfprintf(stderr, fmt, ap);
+    (void)vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
     exit(EXIT_TROUBLE);
@@ -170,8 +170,8 @@ static void parse_args(int argc, char *argv[], struct options *o)
     if (args_help_requested(argc, argv))
         args_help(USAGE);
     optind = 1;
-    if (argc > 1 && (strcmp(argv[1], "scan") == 0 ||
-                     strcmp(argv[1], "check") == 0)) {
+    if (argc > 1 &&
+        (strcmp(argv[1], "scan") == 0 || strcmp(argv[1], "check") == 0)) {
         o->check = strcmp(argv[1], "check") == 0;
         optind = 2;
     }
@@ -199,14 +199,13 @@ static void load_baseline(struct options *o, const char *root,
     if (rc == -1)
         trouble("%s: %s", o->baseline, strerror(errno));
     if (rc == -2)
-        trouble("%s: corrupt baseline: %s", o->baseline,
-                       why);
+        trouble("%s: corrupt baseline: %s", o->baseline, why);
     if (strcmp(b->root, root) != 0)
-        trouble("%s is the baseline of %s, not of %s",
-                       o->baseline, b->root, root);
+        trouble("%s is the baseline of %s, not of %s", o->baseline, b->root,
+                root);
     if (o->algorithm != NULL && strcmp(o->algorithm, b->algorithm) != 0)
-        trouble("%s was made with %s, not %s",
-                       o->baseline, b->algorithm, o->algorithm);
+        trouble("%s was made with %s, not %s", o->baseline, b->algorithm,
+                o->algorithm);
     o->algorithm = b->algorithm;
 }
 
@@ -225,8 +224,9 @@ static int write_baseline(const struct options *o, const char *root,
     int status = 0;
     for (size_t i = 0; i < t->count; i++) {
         if (sh->results[i].state != RESULT_OK && !atomic_load(stop)) {
-            fprintf(stderr, "integrity: %s: %s, left out of the baseline\n",
-                    t->entries[i].path, baseline_result_why(&sh->results[i]));
+            (void)fprintf(
+                stderr, "integrity: %s: %s, left out of the baseline\n",
+                t->entries[i].path, baseline_result_why(&sh->results[i]));
             status = 1;
         }
     }
@@ -235,7 +235,8 @@ static int write_baseline(const struct options *o, const char *root,
     if (baseline_write(o->baseline, root, o->algorithm, t, sh, stop) == -1) {
         if (errno == ECANCELED)
             return EXIT_INTERRUPTED;
-        fprintf(stderr, "integrity: %s: %s\n", o->baseline, strerror(errno));
+        (void)fprintf(stderr, "integrity: %s: %s\n", o->baseline,
+                      strerror(errno));
         return 1;
     }
     printf("scanned %zu files (%.1f MiB) with %s: baseline %s\n", t->count,
@@ -253,8 +254,7 @@ static int check_tree(const struct options *o, const struct baseline *b,
     baseline_compare(b, t, sh, stdout, &n);
     printf("checked %zu files against %s: %zu changed, %zu new, %zu "
            "deleted, %zu unreadable\n",
-           t->count, o->baseline, n.changed, n.added, n.deleted,
-           n.unreadable);
+           t->count, o->baseline, n.changed, n.added, n.deleted, n.unreadable);
     return n.changed + n.added + n.deleted + n.unreadable > 0;
 }
 
@@ -288,8 +288,8 @@ int main(int argc, char *argv[])
         status = o.check ? check_tree(&o, &b, &t, sh)
                          : write_baseline(&o, root, &t, sh);
     if (status == EXIT_INTERRUPTED || atomic_load(stop)) {
-        fprintf(stderr, "integrity: interrupted: %s left as it was\n",
-                o.baseline);
+        (void)fprintf(stderr, "integrity: interrupted: %s left as it was\n",
+                      o.baseline);
         status = EXIT_INTERRUPTED;
     }
     scan_free(sh);

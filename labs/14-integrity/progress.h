@@ -23,8 +23,8 @@ struct progress;
 /* Start the reporter: it reads *files and *bytes (out of files_total and
  * bytes_total) until progress_stop. Returns NULL for PROGRESS_NONE. Exits
  * with a message if the thread cannot be started. */
-struct progress *progress_start(enum progress_style style,
-                                uint64_t files_total, uint64_t bytes_total,
+struct progress *progress_start(enum progress_style style, uint64_t files_total,
+                                uint64_t bytes_total,
                                 const atomic_ullong *files,
                                 const atomic_ullong *bytes);
 

@@ -82,7 +82,7 @@ static int run_threads(const struct scan_ctx *c, int n)
             die_errnum(e, "pthread_join");
     }
     if (err != 0)
-        fprintf(stderr, "integrity: pthread_create: %s\n", strerror(err));
+        (void)fprintf(stderr, "integrity: pthread_create: %s\n", strerror(err));
     return err;
 }
 
@@ -99,8 +99,8 @@ static int reap_workers(const pid_t *pids, int n)
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
             char how[128];
             status_describe(status, how, sizeof how);
-            fprintf(stderr, "integrity: worker %d (pid %d) %s\n", k,
-                    (int)pids[k], how);
+            (void)fprintf(stderr, "integrity: worker %d (pid %d) %s\n", k,
+                          (int)pids[k], how);
             bad = -1;
         }
     }
@@ -109,8 +109,7 @@ static int reap_workers(const pid_t *pids, int n)
 
 /* Fork n workers; each runs the loop and _exits. Returns 0 if all of them
  * were started and ended well. */
-static int run_processes(const struct scan_ctx *c, int n,
-                         struct progress **pr)
+static int run_processes(const struct scan_ctx *c, int n, struct progress **pr)
 {
     pid_t pids[SCAN_MAX_WORKERS];
     int started = 0, bad = 0;

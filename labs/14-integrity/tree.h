@@ -31,8 +31,8 @@ struct tree {
     char *root;            /* the directory as given */
     struct entry *entries; /* count of them, sorted by path */
     size_t count;
-    int64_t bytes;         /* sum of the sizes */
-    int skipped;           /* entries skipped with a warning */
+    int64_t bytes; /* sum of the sizes */
+    int skipped;   /* entries skipped with a warning */
 };
 
 /* List root into *t. With follow, a link to a regular file is listed as

@@ -11,6 +11,7 @@
 
 #include "errors.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -37,9 +38,8 @@ static int write_records(FILE *f, const char *root, const char *algorithm,
         if (r->state != RESULT_OK)
             continue;
         digest_hex(r->digest, r->digest_len, hex);
-        if (fprintf(f, "%c %" PRId64 " %" PRId64 " %s %s\n",
-                    t->entries[i].type, r->size, r->mtime_ns, hex,
-                    t->entries[i].path) < 0)
+        if (fprintf(f, "%c %" PRId64 " %" PRId64 " %s %s\n", t->entries[i].type,
+                    r->size, r->mtime_ns, hex, t->entries[i].path) < 0)
             return -1;
         written++;
     }
@@ -63,7 +63,7 @@ int baseline_write(const char *file, const char *root, const char *algorithm,
     char *tmp = malloc(len);
     if (tmp == NULL)
         return -1;
-    snprintf(tmp, len, "%s.tmp-XXXXXX", file);
+    (void)snprintf(tmp, len, "%s.tmp-XXXXXX", file);
     int fd = mkstemp(tmp);
     if (fd == -1) {
         free(tmp);
@@ -102,14 +102,29 @@ int baseline_write(const char *file, const char *root, const char *algorithm,
 /* Parse hex (2 * len digits, nothing else) into out. */
 static bool parse_hex(const char *hex, size_t len, unsigned char *out)
 {
-    for (size_t i = 0; i < 2 * len; i++) {
+    for (size_t i = 0; i < (size_t)2 * len; i++) {
         const char *d = strchr("0123456789abcdef", hex[i]);
         if (hex[i] == '\0' || d == NULL)
             return false;
         unsigned v = (unsigned)(d - "0123456789abcdef");
         out[i / 2] = (unsigned char)(i % 2 == 0 ? v << 4 : out[i / 2] | v);
     }
-    return hex[2 * len] == ' ';
+    return hex[(size_t)2 * len] == ' ';
+}
+
+/* A whole number of digits at *s, then one space; moves *s past them. */
+static bool parse_number(const char **s, int64_t *out)
+{
+    char *end;
+    if (!isdigit((unsigned char)**s))
+        return false;
+    errno = 0;
+    long long v = strtoll(*s, &end, 10);
+    if (errno != 0 || *end != ' ')
+        return false;
+    *out = (int64_t)v;
+    *s = end + 1;
+    return true;
 }
 
 /* Parse one record line (NUL-ended copy in line; at points to it in the
@@ -117,19 +132,31 @@ static bool parse_hex(const char *hex, size_t len, unsigned char *out)
 static bool parse_record(const char *line, const char *at, unsigned md_len,
                          struct record *rec)
 {
-    int skip = 0;
-    char type;
-    if (sscanf(line, "%c %" SCNd64 " %" SCNd64 " %n", &type, &rec->size,
-               &rec->mtime_ns, &skip) != 3 ||
-        skip == 0 || (type != ENTRY_FILE && type != ENTRY_LINK) ||
-        rec->size < 0 || !parse_hex(line + skip, md_len, rec->digest))
+    const char *s = line + 2;
+    if ((line[0] != ENTRY_FILE && line[0] != ENTRY_LINK) || line[1] != ' ' ||
+        !parse_number(&s, &rec->size) || !parse_number(&s, &rec->mtime_ns) ||
+        !parse_hex(s, md_len, rec->digest))
         return false;
-    rec->type = type;
+    rec->type = line[0];
     rec->digest_len = md_len;
-    size_t path_at = (size_t)skip + 2 * md_len + 1;
+    size_t path_at = (size_t)(s - line) + (size_t)2 * md_len + 1;
     rec->path = at + path_at;
     rec->path_len = strlen(line) - path_at;
     return rec->path_len > 0;
+}
+
+/* The last line, "# end N"; false if line is not that. */
+static bool parse_end(const char *line, size_t *end)
+{
+    char *stop;
+    if (strncmp(line, "# end ", 6) != 0 || !isdigit((unsigned char)line[6]))
+        return false;
+    errno = 0;
+    unsigned long long v = strtoull(line + 6, &stop, 10);
+    if (errno != 0 || *stop != '\0')
+        return false;
+    *end = (size_t)v;
+    return true;
 }
 
 /* Byte order of two paths of given lengths, like strcmp. */
@@ -149,10 +176,10 @@ static int parse_header(struct baseline *b, char lines[3][LINE_MAX_LEN],
         strncmp(lines[1], "# root /", 8) != 0 ||
         sscanf(lines[2], "# algorithm %15s", b->algorithm) != 1 ||
         digest_algorithm(b->algorithm) == NULL) {
-        snprintf(why, why_len, "no baseline header (line 1 to 3)");
+        (void)snprintf(why, why_len, "no baseline header (line 1 to 3)");
         return -2;
     }
-    snprintf(b->root, sizeof b->root, "%s", lines[1] + 7);
+    (void)snprintf(b->root, sizeof b->root, "%s", lines[1] + 7);
     return 0;
 }
 
@@ -185,7 +212,7 @@ static int parse_records(struct baseline *b, size_t pos, char *why,
     unsigned md_len = (unsigned)EVP_MD_get_size(digest_algorithm(b->algorithm));
     while (end == SIZE_MAX && next_line(b, &pos, line, &at)) {
         lineno++;
-        if (sscanf(line, "# end %zu", &end) == 1)
+        if (parse_end(line, &end))
             break;
         if (b->count == cap) {
             cap = cap == 0 ? 1024 : 2 * cap;
@@ -199,15 +226,17 @@ static int parse_records(struct baseline *b, size_t pos, char *why,
         if (!parse_record(line, at, md_len, rec) ||
             (prev != NULL && path_cmp(prev->path, prev->path_len, rec->path,
                                       rec->path_len) >= 0)) {
-            snprintf(why, why_len, "line %zu is no record in order", lineno);
+            (void)snprintf(why, why_len, "line %zu is no record in order",
+                           lineno);
             return -2;
         }
         b->count++;
     }
     if (end != b->count || pos != b->map_len) {
-        snprintf(why, why_len, "truncated or extended after line %zu (no "
-                               "'# end %zu' as its last line)",
-                 lineno, b->count);
+        (void)snprintf(why, why_len,
+                       "truncated or extended after line %zu (no "
+                       "'# end %zu' as its last line)",
+                       lineno, b->count);
         return -2;
     }
     return 0;
@@ -225,7 +254,7 @@ int baseline_load(const char *file, struct baseline *b, char *why,
         int saved = st.st_size == 0 ? 0 : errno;
         close(fd);
         errno = saved;
-        snprintf(why, why_len, "empty file");
+        (void)snprintf(why, why_len, "empty file");
         return saved == 0 ? -2 : -1;
     }
     /* Read-only and shared: the page cache's pages themselves, never
@@ -243,7 +272,7 @@ int baseline_load(const char *file, struct baseline *b, char *why,
     size_t pos = 0;
     for (int i = 0; i < 3; i++) {
         if (!next_line(b, &pos, head[i], &at)) {
-            snprintf(why, why_len, "no baseline header (line %d)", i + 1);
+            (void)snprintf(why, why_len, "no baseline header (line %d)", i + 1);
             return -2;
         }
     }
@@ -309,22 +338,22 @@ void baseline_compare(const struct baseline *b, const struct tree *t,
                             : path_cmp(rec->path, rec->path_len, e->path,
                                        strlen(e->path));
         if (c < 0) {
-            fprintf(out, "deleted %.*s\n", (int)rec->path_len, rec->path);
+            (void)fprintf(out, "deleted %.*s\n", (int)rec->path_len, rec->path);
             n->deleted++, i++;
             continue;
         }
         if (c > 0) {
-            fprintf(out, "new %s\n", e->path);
+            (void)fprintf(out, "new %s\n", e->path);
             n->added++, j++;
             continue;
         }
         const struct result *r = &sh->results[j];
         if (r->state != RESULT_OK) {
-            fprintf(out, "unreadable %s (%s)\n", e->path,
-                    baseline_result_why(r));
+            (void)fprintf(out, "unreadable %s (%s)\n", e->path,
+                          baseline_result_why(r));
             n->unreadable++;
         } else if (differs(rec, e, r)) {
-            fprintf(out, "changed %s\n", e->path);
+            (void)fprintf(out, "changed %s\n", e->path);
             n->changed++;
         }
         i++, j++;

@@ -24,19 +24,19 @@
  * shared memory: each is written by the one worker that took the entry,
  * and read by the parent only after it reaped every worker. */
 enum result_state {
-    RESULT_NONE = 0,  /* not hashed (interrupted, or never handed out) */
-    RESULT_OK,        /* digest, size and mtime_ns are valid */
-    RESULT_ERROR,     /* could not be read: err says why */
-    RESULT_UNSTABLE,  /* it changed while it was being read */
+    RESULT_NONE = 0, /* not hashed (interrupted, or never handed out) */
+    RESULT_OK,       /* digest, size and mtime_ns are valid */
+    RESULT_ERROR,    /* could not be read: err says why */
+    RESULT_UNSTABLE, /* it changed while it was being read */
 };
 
 struct result {
-    int state;                  /* enum result_state */
-    int err;                    /* errno, for RESULT_ERROR */
-    int worker;                 /* the worker that hashed it, 0.. */
-    int64_t turn;               /* its place in the hand-out, 0.. */
-    int64_t size, mtime_ns;     /* as read (fstat after hashing) */
-    unsigned digest_len;        /* bytes of digest used */
+    int state;              /* enum result_state */
+    int err;                /* errno, for RESULT_ERROR */
+    int worker;             /* the worker that hashed it, 0.. */
+    int64_t turn;           /* its place in the hand-out, 0.. */
+    int64_t size, mtime_ns; /* as read (fstat after hashing) */
+    unsigned digest_len;    /* bytes of digest used */
     unsigned char digest[EVP_MAX_MD_SIZE];
 };
 

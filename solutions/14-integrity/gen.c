@@ -72,19 +72,19 @@ static int make_dirs(const char *dir, char *path, size_t len)
     if (make_dir(dir) == -1)
         return -1;
     for (int d = 0; d < GEN_DIRS; d++) {
-        snprintf(path, len, "%s/d%02d", dir, d);
+        (void)snprintf(path, len, "%s/d%02d", dir, d);
         if (make_dir(path) == -1)
             return -1;
         for (int s = 0; s < GEN_SUBDIRS; s++) {
-            snprintf(path, len, "%s/d%02d/s%d", dir, d, s);
+            (void)snprintf(path, len, "%s/d%02d/s%d", dir, d, s);
             if (make_dir(path) == -1)
                 return -1;
         }
     }
-    snprintf(path, len, "%s/large", dir);
+    (void)snprintf(path, len, "%s/large", dir);
     if (make_dir(path) == -1)
         return -1;
-    snprintf(path, len, "%s/links", dir);
+    (void)snprintf(path, len, "%s/links", dir);
     return make_dir(path);
 }
 
@@ -93,7 +93,7 @@ static int make_dirs(const char *dir, char *path, size_t len)
 static void small_path(const char *dir, long k, char *path, size_t len)
 {
     long d = k % GEN_DIRS, s = (k / GEN_DIRS) % GEN_SUBDIRS;
-    snprintf(path, len, "%s/d%02ld/s%ld/f%05ld.dat", dir, d, s, k);
+    (void)snprintf(path, len, "%s/d%02ld/s%ld/f%05ld.dat", dir, d, s, k);
 }
 
 int gen_tree(const char *dir, const struct gen_opts *g, const char **what,
@@ -115,7 +115,7 @@ int gen_tree(const char *dir, const struct gen_opts *g, const char **what,
     }
     *what = "writing a large file";
     for (long k = 0; k < g->large; k++) {
-        snprintf(path, sizeof path, "%s/large/big%ld.bin", dir, k);
+        (void)snprintf(path, sizeof path, "%s/large/big%ld.bin", dir, k);
         if (write_file(path, g->seed, g->small + k, g->large_kib * 1024) == -1)
             return -1;
         total += g->large_kib * 1024;
@@ -123,7 +123,7 @@ int gen_tree(const char *dir, const struct gen_opts *g, const char **what,
     *what = "making a link";
     for (long k = 0; k < g->links && g->small > 0; k++) {
         small_path("..", k % g->small, target, sizeof target);
-        snprintf(path, sizeof path, "%s/links/link%ld", dir, k);
+        (void)snprintf(path, sizeof path, "%s/links/link%ld", dir, k);
         if (unlink(path) == -1 && errno != ENOENT)
             return -1;
         if (symlink(target, path) == -1)

@@ -39,35 +39,37 @@ static void draw(const struct progress *p, bool last, int interrupted)
     uint64_t bytes = atomic_load_explicit(p->bytes, memory_order_relaxed);
     double elapsed = timing_now() - p->start;
     double rate = elapsed > 0 ? (double)bytes / MIB / elapsed : 0;
-    double left = rate > 0 ? ((double)p->bytes_total - (double)bytes) / MIB /
-                                 rate
-                           : 0;
+    double left =
+        rate > 0 ? ((double)p->bytes_total - (double)bytes) / MIB / rate : 0;
     char tail[64];
     if (last)
-        snprintf(tail, sizeof tail, "%s %.2f s",
-                 interrupted ? "interrupted after" : "done in", elapsed);
+        (void)snprintf(tail, sizeof tail, "%s %.2f s",
+                       interrupted ? "interrupted after" : "done in", elapsed);
     else
-        snprintf(tail, sizeof tail, "%.1f s left", left);
+        (void)snprintf(tail, sizeof tail, "%.1f s left", left);
     if (p->style == PROGRESS_LINES) {
-        fprintf(stderr, "progress: %llu/%llu files, %.1f/%.1f MiB, "
-                        "%.1f MiB/s, %s\n",
-                (unsigned long long)files, (unsigned long long)p->files_total,
-                (double)bytes / MIB, (double)p->bytes_total / MIB, rate, tail);
+        (void)fprintf(stderr,
+                      "progress: %llu/%llu files, %.1f/%.1f MiB, "
+                      "%.1f MiB/s, %s\n",
+                      (unsigned long long)files,
+                      (unsigned long long)p->files_total, (double)bytes / MIB,
+                      (double)p->bytes_total / MIB, rate, tail);
         return;
     }
     char bar[BAR_WIDTH + 1];
-    int full = p->bytes_total == 0
-                   ? BAR_WIDTH
-                   : (int)((double)BAR_WIDTH * (double)bytes /
-                           (double)p->bytes_total);
+    int full =
+        p->bytes_total == 0
+            ? BAR_WIDTH
+            : (int)((double)BAR_WIDTH * (double)bytes / (double)p->bytes_total);
     for (int i = 0; i < BAR_WIDTH; i++)
         bar[i] = i < full ? '#' : '-';
     bar[BAR_WIDTH] = '\0';
     /* \r back to the start of the line, \033[K clears what is left. */
-    fprintf(stderr, "\r[%s] %llu/%llu files  %.1f/%.1f MiB  %.1f MiB/s  %s\033[K%s",
-            bar, (unsigned long long)files, (unsigned long long)p->files_total,
-            (double)bytes / MIB, (double)p->bytes_total / MIB, rate, tail,
-            last ? "\n" : "");
+    (void)fprintf(
+        stderr, "\r[%s] %llu/%llu files  %.1f/%.1f MiB  %.1f MiB/s  %s\033[K%s",
+        bar, (unsigned long long)files, (unsigned long long)p->files_total,
+        (double)bytes / MIB, (double)p->bytes_total / MIB, rate, tail,
+        last ? "\n" : "");
     fflush(stderr);
 }
 
@@ -116,8 +118,8 @@ static void *reporter(void *arg)
     return NULL;
 }
 
-struct progress *progress_start(enum progress_style style,
-                                uint64_t files_total, uint64_t bytes_total,
+struct progress *progress_start(enum progress_style style, uint64_t files_total,
+                                uint64_t bytes_total,
                                 const atomic_ullong *files,
                                 const atomic_ullong *bytes)
 {

@@ -57,8 +57,8 @@ static void worker_run(const struct scan_ctx *c, int worker)
             break;
         size_t i = sh->order[turn];
         struct result *r = &sh->results[i];
-        digest_entry(c->root_fd, &c->t->entries[i], c->o->md, c->o->follow,
-                     r, c->o->stop, &sh->bytes_done);
+        digest_entry(c->root_fd, &c->t->entries[i], c->o->md, c->o->follow, r,
+                     c->o->stop, &sh->bytes_done);
         r->worker = worker;
         r->turn = (int64_t)turn;
         atomic_fetch_add(&sh->files_done, 1);
@@ -98,7 +98,7 @@ static int run_threads(const struct scan_ctx *c, int n)
             die_errnum(e, "pthread_join");
     }
     if (err != 0)
-        fprintf(stderr, "integrity: pthread_create: %s\n", strerror(err));
+        (void)fprintf(stderr, "integrity: pthread_create: %s\n", strerror(err));
     return err;
 }
 
@@ -115,8 +115,8 @@ static int reap_workers(const pid_t *pids, int n)
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
             char how[128];
             status_describe(status, how, sizeof how);
-            fprintf(stderr, "integrity: worker %d (pid %d) %s\n", k,
-                    (int)pids[k], how);
+            (void)fprintf(stderr, "integrity: worker %d (pid %d) %s\n", k,
+                          (int)pids[k], how);
             bad = -1;
         }
     }
@@ -125,8 +125,7 @@ static int reap_workers(const pid_t *pids, int n)
 
 /* Fork n workers; each runs the loop and _exits. Returns 0 if all of them
  * were started and ended well. */
-static int run_processes(const struct scan_ctx *c, int n,
-                         struct progress **pr)
+static int run_processes(const struct scan_ctx *c, int n, struct progress **pr)
 {
     pid_t pids[SCAN_MAX_WORKERS];
     int started = 0, bad = 0;

@@ -30,23 +30,23 @@ struct scan_opts {
     enum scan_mode mode;
     int workers; /* 1..SCAN_MAX_WORKERS (serial: 1) */
     const EVP_MD *md;
-    bool follow;                /* -L: open files through links */
-    enum progress_style style;  /* how progress is shown */
-    atomic_int *stop;           /* set (by SIGINT): stop soon; must be in
-                                   shared memory for worker processes */
+    bool follow;               /* -L: open files through links */
+    enum progress_style style; /* how progress is shown */
+    atomic_int *stop;          /* set (by SIGINT): stop soon; must be in
+                                  shared memory for worker processes */
 };
 
 /* The shared table. Anonymous and shared: no name in /dev/shm that an
  * interrupted run could leave behind; it goes away with the last process
  * that maps it. */
 struct scan_shared {
-    atomic_size_t next;        /* the next turn to hand out */
-    atomic_ullong files_done;  /* progress: entries finished */
-    atomic_ullong bytes_done;  /* progress: bytes read */
-    size_t count;              /* entries */
-    size_t *order;             /* turn -> entry number, biggest first */
-    struct result *results;    /* entry number -> result */
-    size_t map_len;            /* bytes of the mapping */
+    atomic_size_t next;       /* the next turn to hand out */
+    atomic_ullong files_done; /* progress: entries finished */
+    atomic_ullong bytes_done; /* progress: bytes read */
+    size_t count;             /* entries */
+    size_t *order;            /* turn -> entry number, biggest first */
+    struct result *results;   /* entry number -> result */
+    size_t map_len;           /* bytes of the mapping */
 };
 
 /* Hash every entry of t (listed from t->root) as o says. Returns the

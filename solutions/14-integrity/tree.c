@@ -31,7 +31,7 @@ static void walk_warn(struct walk *w, const char *path, const char *why)
 {
     w->t->skipped++;
     if (!w->quiet)
-        fprintf(stderr, "integrity: %s: %s, skipped\n", path, why);
+        (void)fprintf(stderr, "integrity: %s: %s, skipped\n", path, why);
 }
 
 static void add_entry(struct walk *w, char *path, char type,
@@ -49,8 +49,8 @@ static void add_entry(struct walk *w, char *path, char type,
         .path = path,
         .type = type,
         .size = (int64_t)st->st_size,
-        .mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 +
-                    st->st_mtim.tv_nsec,
+        .mtime_ns =
+            (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec,
     };
     t->bytes += (int64_t)st->st_size;
 }
@@ -79,8 +79,8 @@ static void walk_name(struct walk *w, int dfd, char *path, const char *name)
         return;
     }
     if (S_ISDIR(st.st_mode)) {
-        int sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-                                        O_CLOEXEC);
+        int sub =
+            openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (sub == -1 || walk_dir(w, sub, path) == -1)
             walk_warn(w, path, strerror(errno));
     } else {
@@ -110,7 +110,7 @@ static int walk_dir(struct walk *w, int dfd, const char *prefix)
         char *path = malloc(len);
         if (path == NULL)
             die("malloc");
-        snprintf(path, len, "%s%s%s", prefix, *prefix ? "/" : "", name);
+        (void)snprintf(path, len, "%s%s%s", prefix, *prefix ? "/" : "", name);
         if (strchr(name, '\n') != NULL) {
             walk_warn(w, path, "a newline in the name");
             free(path);

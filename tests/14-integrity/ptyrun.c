@@ -52,7 +52,8 @@ int main(int argc, char *argv[])
     char buf[4096];
     ssize_t n;
     /* EIO once the last holder of the terminal's other side is gone. */
-    while ((n = read(master, buf, sizeof buf)) > 0 || (n == -1 && errno == EINTR))
+    while ((n = read(master, buf, sizeof buf)) > 0 ||
+           (n == -1 && errno == EINTR))
         if (n > 0 && io_write_all(STDERR_FILENO, buf, (size_t)n) == -1)
             die("write");
     int status;
