@@ -27,9 +27,10 @@
  * Try:     hashbench -a md5; hashbench -n 20000 -l 0 (small files only:
  *          the bookkeeping, not the hash, is the work)
  */
-#define _XOPEN_SOURCE 700 /* nftw */
-#define _DEFAULT_SOURCE   /* mkdtemp */
-#include <ftw.h>
+#define _DEFAULT_SOURCE /* mkdtemp, AT_REMOVEDIR */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,19 +151,34 @@ static struct scan_shared *measure(const struct tree *t,
            "%.0f MiB/s\n",
            names[mode], workers, r.median, r.min, r.max, r.cpu_median,
            (double)t->bytes / (1024.0 * 1024.0) / r.median);
-    fflush(stdout);
+    (void)fflush(stdout);
     if (data != NULL)
         bench_data_row(data, names[mode], workers, &r);
     return v.last;
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag,
-                      struct FTW *ftw)
+/* Remove the folder name in dfd and everything in it (the generated
+ * tree: files, links, folders; links are removed, never followed). */
+static void remove_tree(int dfd, const char *name)
 {
-    (void)st, (void)flag, (void)ftw;
-    if (remove(path) == -1)
-        warn_errno(path);
-    return 0;
+    int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = fd == -1 ? NULL : fdopendir(fd);
+    if (d == NULL)
+        die(name);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (unlinkat(fd, e->d_name, 0) == -1) {
+            if (errno != EISDIR && errno != EPERM)
+                die(e->d_name);
+            remove_tree(fd, e->d_name); /* a folder: empty it first */
+        }
+    }
+    if (closedir(d) == -1)
+        die("closedir");
+    if (unlinkat(dfd, name, AT_REMOVEDIR) == -1)
+        die(name);
 }
 
 /* The tree to measure: DIR, or a new one in a temporary folder (whose
@@ -214,7 +230,7 @@ int main(int argc, char *argv[])
         bench_data_close(data, o.out);
     scan_free(serial);
     tree_free(&t);
-    if (tmp[0] != '\0' && nftw(tmp, remove_one, 16, FTW_DEPTH | FTW_PHYS) == -1)
-        die(tmp);
+    if (tmp[0] != '\0')
+        remove_tree(AT_FDCWD, tmp);
     return 0;
 }

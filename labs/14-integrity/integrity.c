@@ -107,10 +107,10 @@ static _Noreturn void trouble(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fflush(stdout);
-    fputs("integrity: ", stderr);
+    (void)fflush(stdout);
+    (void)fputs("integrity: ", stderr);
     (void)vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    (void)fputc('\n', stderr);
     va_end(ap);
     exit(EXIT_TROUBLE);
 }

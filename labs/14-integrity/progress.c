@@ -70,7 +70,7 @@ static void draw(const struct progress *p, bool last, int interrupted)
         bar, (unsigned long long)files, (unsigned long long)p->files_total,
         (double)bytes / MIB, (double)p->bytes_total / MIB, rate, tail,
         last ? "\n" : "");
-    fflush(stderr);
+    (void)fflush(stderr);
 }
 
 /* A monotonic time (timing_now's clock) as a timespec, for

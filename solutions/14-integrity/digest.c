@@ -159,9 +159,9 @@ void digest_entry(int root_fd, const struct entry *e, const EVP_MD *md,
 void digest_hex(const unsigned char *digest, unsigned len, char *hex)
 {
     static const char digits[] = "0123456789abcdef";
-    for (unsigned i = 0; i < len; i++) {
+    for (size_t i = 0; i < len; i++) {
         hex[2 * i] = digits[digest[i] >> 4];
         hex[2 * i + 1] = digits[digest[i] & 15];
     }
-    hex[2 * len] = '\0';
+    hex[(size_t)2 * len] = '\0';
 }

@@ -129,7 +129,7 @@ static int run_processes(const struct scan_ctx *c, int n, struct progress **pr)
 {
     pid_t pids[SCAN_MAX_WORKERS];
     int started = 0, bad = 0;
-    fflush(NULL); /* no stdio buffer copied into the children */
+    (void)fflush(NULL); /* no stdio buffer copied into the children */
     for (; started < n; started++) {
         pids[started] = fork();
         if (pids[started] == -1) {
