@@ -285,7 +285,8 @@ void baseline_compare(const struct baseline *b, const struct tree *t,
     /* TODO(14.3): Compare by merging two lists sorted by path: i walks
      * b->records, j walks t->entries. While either has items left, let
      * c = path_cmp(record i's path, path_len, entry j's path, its strlen)
-     * (a list that is finished counts as "bigger"). c < 0: record i is
+     * (a list that is finished counts as "bigger": c = 1 when i is at
+     * b->count, -1 when j is at t->count). c < 0: record i is
      * gone from the tree: "deleted PATH" (print a record's path with
      * "%.*s", (int)path_len, path), i++. c > 0: entry j is "new PATH",
      * j++. c == 0: the same path in both: if sh->results[j].state is not

@@ -320,7 +320,8 @@ void baseline_compare(const struct baseline *b, const struct tree *t,
     /* TODO(14.3): Compare by merging two lists sorted by path: i walks
      * b->records, j walks t->entries. While either has items left, let
      * c = path_cmp(record i's path, path_len, entry j's path, its strlen)
-     * (a list that is finished counts as "bigger"). c < 0: record i is
+     * (a list that is finished counts as "bigger": c = 1 when i is at
+     * b->count, -1 when j is at t->count). c < 0: record i is
      * gone from the tree: "deleted PATH" (print a record's path with
      * "%.*s", (int)path_len, path), i++. c > 0: entry j is "new PATH",
      * j++. c == 0: the same path in both: if sh->results[j].state is not
@@ -331,22 +332,26 @@ void baseline_compare(const struct baseline *b, const struct tree *t,
     /* BEGIN SOLUTION */
     size_t i = 0, j = 0;
     while (i < b->count || j < t->count) {
-        const struct record *rec = i < b->count ? &b->records[i] : NULL;
-        const struct entry *e = j < t->count ? &t->entries[j] : NULL;
-        int c = rec == NULL ? 1
-                : e == NULL ? -1
-                            : path_cmp(rec->path, rec->path_len, e->path,
-                                       strlen(e->path));
+        /* A finished list compares as "bigger" than any path. */
+        int c = i == b->count ? 1
+                : j == t->count
+                    ? -1
+                    : path_cmp(b->records[i].path, b->records[i].path_len,
+                               t->entries[j].path, strlen(t->entries[j].path));
         if (c < 0) {
-            (void)fprintf(out, "deleted %.*s\n", (int)rec->path_len, rec->path);
-            n->deleted++, i++;
+            const struct record *gone = &b->records[i++];
+            (void)fprintf(out, "deleted %.*s\n", (int)gone->path_len,
+                          gone->path);
+            n->deleted++;
             continue;
         }
+        const struct entry *e = &t->entries[j];
         if (c > 0) {
             (void)fprintf(out, "new %s\n", e->path);
             n->added++, j++;
             continue;
         }
+        const struct record *rec = &b->records[i];
         const struct result *r = &sh->results[j];
         if (r->state != RESULT_OK) {
             (void)fprintf(out, "unreadable %s (%s)\n", e->path,
