@@ -1033,7 +1033,9 @@ static void *interrupter_run(void *arg)
         if (reader == 0 || bytes_read(reader) < k->min_read)
             continue;
         long at_signal = bytes_read(reader), last = at_signal;
-        kill(k->group ? -k->program : k->program, SIGINT);
+        k->read_at = at_signal;
+        if (kill(k->group ? -k->program : k->program, SIGINT) == -1)
+            k->kill_errno = errno;
         atomic_store(&k->fired, true);
         double fired_at = now();
         while (!ended(k->program) && now() < fired_at + 20.0) {
@@ -1073,8 +1075,10 @@ static void expect_stopped(const struct interrupter *k,
                  "After Ctrl-C (SIGINT) `%s` must stop and exit 130; it %s."
                  "\nstderr:\n%.1000s\nHint: the SIGINT handler sets the stop "
                  "flag; TODO(14.1) looks at it before every block, TODO(14.2) "
-                 "before every turn.",
-                 r->desc, run_how_ended(r), r->err);
+                 "before every turn.\n(The signal was sent to pid %d after "
+                 "%ld bytes read; kill: %s.)",
+                 r->desc, run_how_ended(r), r->err, (int)k->program, k->read_at,
+                 k->kill_errno ? strerror(k->kill_errno) : "ok");
     cr_assert_lt(k->lived, 2.0 * run_timeout_scale(),
                  "`%s` lived on %.2f s after SIGINT: workers must stop within "
                  "a block (TODO(14.1): look at stop before each read).",
