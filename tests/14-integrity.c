@@ -966,6 +966,8 @@ struct interrupter {
     atomic_bool fired, done;
     double lived;    /* seconds from SIGINT to the program's end */
     long read_after; /* bytes the reader read after SIGINT, at least */
+    long read_at;    /* bytes it had read when SIGINT was sent */
+    int kill_errno;  /* 0, or why kill() failed */
     pthread_t thread;
 };
 
