@@ -1,0 +1,1 @@
+LDLIBS_14-integrity := -lcrypto
