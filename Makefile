@@ -195,7 +195,7 @@ check:
 run:
 	$(need_lab)
 	@$(MAKE) --no-print-directory -s student-$(lab)
-	@bash tests/tools/run-prog.sh $(STUDENT_OUT)/$(lab) '$(PROG)' $(notdir $(student_$(lab)_progs)) -- $(ARGS)
+	@KIT_RUN_LAUNCHER='$(RUN_LAUNCHER_$(lab))' bash tests/tools/run-prog.sh $(STUDENT_OUT)/$(lab) '$(PROG)' $(notdir $(student_$(lab)_progs)) -- $(ARGS)
 
 # T=pattern runs only the matching tests (CI runs one test per suite).
 # The grading test (it grades with plain builds) and the harness's own
@@ -255,7 +255,8 @@ format:
 # function limit: the full set on the test files costs minutes (Criterion's
 # headers) for little.
 LINT_SIZE_DIRS ?= common tests/harness solutions
-TIDY_FLAGS = $(filter-out -MMD -MP,$(CFLAGS_plain)) -Icommon -Itests/harness
+# TIDY_FLAGS_LABS: include paths a lab's own compiler adds (tests/NN/lab.mk)
+TIDY_FLAGS = $(filter-out -MMD -MP,$(CFLAGS_plain)) -Icommon -Itests/harness $(TIDY_FLAGS_LABS)
 lint:
 	@bash tests/tools/deps.sh lint
 	clang-format --dry-run --Werror $(FORMAT_FILES)

@@ -45,7 +45,7 @@
 # Limits (environment): GRADE_TEST_TIMEOUT (s, per test, default 180: the
 # tests' own .timeout normally stops a test first), GRADE_LAB_TIMEOUT (s,
 # per lab, default 600: tests left when it runs out are not run and earn
-# nothing), GRADE_BUILD_TIMEOUT (s, default 120), GRADE_PIDS (512),
+# nothing), GRADE_BUILD_TIMEOUT (s, default 300), GRADE_PIDS (512),
 # GRADE_MEM (bytes, 1 GiB), GRADE_FSIZE (64 MiB), GRADE_TMPFS (bytes of the
 # box's /tmp and /dev/shm, 512 MiB), GRADE_OUTPUT_CAP (bytes of a program's
 # output the tests see, 1 MiB), GRADE_UID_BASE (64000: each job's box runs
@@ -81,7 +81,7 @@ fi
 subs=$(cd "$1" && pwd -P) out=$2
 GRADE_TEST_TIMEOUT=${GRADE_TEST_TIMEOUT:-180}
 GRADE_LAB_TIMEOUT=${GRADE_LAB_TIMEOUT:-600}
-GRADE_BUILD_TIMEOUT=${GRADE_BUILD_TIMEOUT:-120}
+GRADE_BUILD_TIMEOUT=${GRADE_BUILD_TIMEOUT:-300}
 FILE_LIMIT=1048576 # bytes of one submitted file
 bin=$kit/build/tests/kit-tests
 if [ ! -x "$bin" ] || [ ! -f build/lib/plain/libkit.a ]; then

@@ -47,7 +47,7 @@ for lab in "${labs[@]}"; do
                 # word splitting of $args is wanted: it holds the arguments
                 # shellcheck disable=SC2086
                 if [ -n "$pipeline" ]; then
-                    timeout 120 "build/ref/$lab/$prog" $args 2>&1 | bash -c "$pipeline"
+                    timeout 120 "build/ref/$lab/$prog" $args </dev/null 2>&1 | bash -c "$pipeline"
                     rc=${PIPESTATUS[0]}
                 else
                     timeout 120 "build/ref/$lab/$prog" $args 2>&1

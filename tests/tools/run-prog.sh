@@ -18,7 +18,10 @@ if [ $found -eq 0 ]; then
     echo "  e.g. make run PROG=${progs[0]:-name} ARGS=\"...\"" >&2
     exit 2
 fi
-"$dir/$prog" "$@"
+# KIT_RUN_LAUNCHER (from a lab's tests/NN/lab.mk, e.g. mpirun -np 4) goes
+# in front, split into words on purpose.
+# shellcheck disable=SC2086
+${KIT_RUN_LAUNCHER:-} "$dir/$prog" "$@"
 status=$?
 if [ $status -gt 128 ]; then
     sig=$((status - 128))
