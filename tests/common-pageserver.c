@@ -185,7 +185,8 @@ Test(common_pageserver, stops_right_after_it_starts_every_time)
 {
     for (int i = 0; i < 60; i++) {
         struct pageserver s;
-        cr_assert_eq(pageserver_start(&s, 0), 0, "pageserver_start: %s", strerror(errno));
+        cr_assert_eq(pageserver_start(&s, 0), 0, "pageserver_start: %s",
+                     strerror(errno));
         cr_assert_eq(pageserver_stop(&s), 0, "stop %d: %s", i, strerror(errno));
     }
 }
