@@ -156,10 +156,11 @@ static struct row measure_mpi(const struct options *o, int v, struct job *job,
     }
     mpi_quiet_barrier(MPI_COMM_WORLD);
     size_t first = 0, differ = 0;
-    if (rank == 0)
+    bool root = rank == 0 && serial != NULL && job->results != NULL;
+    if (root)
         differ = factor_compare(serial, job->results, o->count, &first);
     if (!mpi_verdict(differ == 0, MPI_COMM_WORLD)) {
-        if (rank == 0)
+        if (root)
             (void)fprintf(stderr,
                           "%s: on %d ranks, %zu of %zu factorizations differ "
                           "from the serial ones; the first is that of %" PRIu64
