@@ -37,9 +37,10 @@ static void expect_clean_exit(const struct run_result *r, const char *todo)
 {
     cr_assert(!r->timed_out,
               "`%s` %s: it hung. Output so far:\n%.3000s\nstderr:\n%s\n"
-              "A queue hangs when a waiter is never woken: is the mapping "
-              "MAP_SHARED, are the lock and conditions PTHREAD_PROCESS_SHARED, "
-              "does close broadcast? Hint: %s",
+              "A queue hangs when a waiter is never woken, or waits again "
+              "for something that is already there (make check lists the "
+              "TODOs to look at, most likely first, leaving out those other "
+              "tests show working). Hint: %s",
               r->desc, run_how_ended(r), r->out, r->err, todo);
     run_expect_success(r, todo);
 }
