@@ -19,7 +19,8 @@
 #
 # Time: checks 1-5 and 8 are quick; 6 and 7 run the lab's tests. The
 # starter runs (6) are mostly tests waiting for their timeouts, so they run
-# MUTANT_JOBS labs at a time (default 2); the reference runs (7) one lab at
+# AUDIT_JOBS labs at a time (default 3; load can only make a starter fail
+# more); the reference runs (7) one lab at
 # a time after them (tests of labs 01 and 07 compare timings).
 # AUDIT_REFERENCE=0 leaves out 7 (CI does: its last step, make test, runs
 # every reference test anyway).
@@ -29,7 +30,7 @@ rm -rf build/audit
 mkdir -p build/audit
 bad=0
 say() { printf '  %-6s %s\n' "$1" "$2"; [ "$1" = ok ] || bad=1; }
-jobs=${MUTANT_JOBS:-2}
+jobs=${AUDIT_JOBS:-3}
 
 # Phase 1: build every starter and reference (the tests runs below must
 # not build side by side), then run the starters' tests, JOBS at a time.

@@ -17,6 +17,7 @@
 
 NB_OUT      := $(BUILD)/notebooks
 NB_PORT     ?= 8888
+NB_JOBS     ?= 2
 .PHONY: notebooks notebook notebooks-html notebooks-run
 
 notebooks:
@@ -33,10 +34,8 @@ notebook:
 notebooks-html:
 	@bash tests/tools/deps.sh notebooks
 	@mkdir -p $(NB_OUT)
-	@for nb in labs/[0-9][0-9]-*/*.ipynb; do \
-	  jupyter nbconvert --log-level=WARN --to html --HTMLExporter.embed_images=True \
-	    --output-dir $(NB_OUT) "$$nb" || exit 1; \
-	done
+	@jupyter nbconvert --log-level=WARN --to html --HTMLExporter.embed_images=True \
+	  --output-dir $(NB_OUT) labs/[0-9][0-9]-*/*.ipynb
 	@echo "notebooks-html: $(NB_OUT)/*.html"
 
 notebooks-run: deps
@@ -44,9 +43,4 @@ notebooks-run: deps
 	@python3 tests/tools/notebooks.py check
 	@$(MAKE) --no-print-directory -s $(foreach l,$(LABS),ref-$(l))
 	@mkdir -p $(NB_OUT)/run
-	@ok=0; for nb in labs/[0-9][0-9]-*/*.ipynb; do \
-	  KIT_NB_REF=1 PYDEVD_DISABLE_FILE_VALIDATION=1 jupyter nbconvert --log-level=WARN \
-	    --to notebook --execute --ExecutePreprocessor.timeout=300 \
-	    --output-dir $(NB_OUT)/run "$$nb" || { echo "notebooks-run: $$nb: a cell failed (above)"; ok=1; continue; }; \
-	  python3 tests/tools/notebooks.py compare $(NB_OUT)/run/$$(basename "$$nb") || ok=1; \
-	done; exit $$ok
+	@NB_JOBS=$(NB_JOBS) bash tests/tools/notebooks-run.sh $(NB_OUT)/run
