@@ -179,9 +179,13 @@ SAN_SCALE_asan := 5
 SAN_SCALE_valgrind := 20
 san_root = $(if $(filter tsan asan,$(SAN)),$(1)-$(SAN),$(1))
 need_san = $(if $(filter-out tsan asan valgrind,$(SAN)),$(error SAN must be tsan, asan or valgrind (not '$(SAN)')))
+# A lab's lab.mk may refuse a tool whose reports would be about libraries,
+# not the student's code: SAN_REFUSED_<lab> := valgrind, and why.
+san_refused = $(if $(SAN),$(if $(filter $(SAN),$(SAN_REFUSED_$(lab))),$(error SAN=$(SAN) is not for lab $(lab): $(SAN_REFUSED_WHY_$(lab)))))
 check:
 	$(need_lab)
 	$(need_san)
+	$(san_refused)
 	@bash tests/tools/deps.sh
 	@$(MAKE) --no-print-directory -s $(call with_twins,student,$(lab)) $(TEST_BIN)
 	@$(SAN_ENV_$(SAN)) KIT_ORDERED=1 KIT_LAB=$(lab) KIT_FROM_LAB=$(KIT_IN_LAB) \
