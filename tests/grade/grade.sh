@@ -18,10 +18,12 @@
 # nothing) and the feedback says so. Nothing else of the submission is
 # used: it is built and tested in a box (box.sh: bubblewrap, its own
 # unprivileged user, cgroup limits) that holds only the toolchain and an
-# export of the kit's build inputs (made once per run), one box per test,
-# GRADE_TEST_JOBS (default 2) boxes of a student at a time, except in the
-# labs of GRADE_SERIAL_LABS (default "01 07": their tests compare
-# timings), one at a time. The build makes only the sanitizer twins the
+# export of the kit's build inputs (made once per run). The tests run
+# GRADE_BATCH (default 6) to a box, a fresh box for each batch (a test
+# that leaves no verdict, because its box ended early, runs again in a box
+# of its own), GRADE_TEST_JOBS (default 2) boxes of a student at a time,
+# except in the labs of GRADE_SERIAL_LABS (default "01 07": their tests
+# compare timings), one at a time. The build makes only the sanitizer twins the
 # lab's tests use, GRADE_BUILD_JOBS (default 2) compilers at a time. Points:
 # tests/rubric/NN-name.txt; a test without points, or a rubric line naming
 # no test, stops grading before it starts.
@@ -229,6 +231,8 @@ done
 GRADE_SERIAL_LABS=${GRADE_SERIAL_LABS-01 07}
 GRADE_TEST_JOBS=${GRADE_TEST_JOBS:-2}
 [[ $GRADE_TEST_JOBS =~ ^[1-9]$ ]] || { echo "grade: GRADE_TEST_JOBS must be 1-9" >&2; exit 2; }
+GRADE_BATCH=${GRADE_BATCH:-6}
+[[ $GRADE_BATCH =~ ^[1-9][0-9]?$ ]] || { echo "grade: GRADE_BATCH must be 1-99" >&2; exit 2; }
 
 # ---- the kit's export: all a box sees of the kit ------------------------
 
@@ -389,12 +393,14 @@ grade_lab() {
         return 0
     fi
 
-    # The tests, each in a fresh box; up to `box_lanes_max` boxes at once
-    # (GRADE_TEST_JOBS, default 2), one at a time in the labs whose tests
-    # compare timings (GRADE_SERIAL_LABS). Each test's result goes to a
-    # file of its own; the lab's files are put together in test order.
-    local refused0 oom0 start t i budget lanes lane r=$w/$lab.run tests=()
-    local -A lane_of=() # pid of a test's job -> its lane
+    # The tests, GRADE_BATCH at a time in a fresh box (a box costs about
+    # a second to start: bubblewrap, Criterion's runner, the inventory);
+    # up to `box_lanes_max` boxes at once (GRADE_TEST_JOBS, default 2), one
+    # at a time in the labs whose tests compare timings (GRADE_SERIAL_LABS).
+    # Each test's result goes to a file of its own; the lab's files are put
+    # together in test order.
+    local refused0 oom0 start i k n budget lanes lane r=$w/$lab.run tests=()
+    local -A lane_of=() # pid of a batch's job -> its lane
     local -a free_lanes=()
     refused0=$(box_pids_refused "$slot") oom0=$(box_oom_kills "$slot")
     lanes=$(box_lanes_max)
@@ -405,24 +411,26 @@ grade_lab() {
     : >"$w/$lab.floods"
     : >"$w/$lab.leftovers"
     start=$SECONDS
-    for i in "${!tests[@]}"; do
-        t=${tests[$i]}
+    for ((i = 0; i < ${#tests[@]}; i += GRADE_BATCH)); do
+        n=$((${#tests[@]} - i))
+        [ $n -gt "$GRADE_BATCH" ] && n=$GRADE_BATCH
         while [ ${#free_lanes[@]} -eq 0 ]; do reap_test || return 1; done
         budget=$((GRADE_LAB_TIMEOUT - (SECONDS - start)))
         if [ $budget -le 0 ]; then
-            printf '%s\tnot_run\t0\t%s\tThe lab used up its time limit (%s s) before this test could run.\n' \
-                "$t" "${points[$t]}" "$GRADE_LAB_TIMEOUT" >"$r/$i.tsv"
+            for ((k = i; k < i + n; k++)); do not_run_row "${tests[$k]}" >"$r/$k.tsv"; done
             continue
         fi
-        [ $budget -gt "$GRADE_TEST_TIMEOUT" ] && budget=$GRADE_TEST_TIMEOUT
+        [ $budget -gt $((GRADE_TEST_TIMEOUT * n)) ] && budget=$((GRADE_TEST_TIMEOUT * n))
         lane=${free_lanes[0]}
         free_lanes=("${free_lanes[@]:1}")
-        run_test "$slot" "$lane" "$t" "$budget" "$r/$i" &
+        run_batch "$slot" "$lane" "$i" "$n" "$budget" "$r" "$start" &
         lane_of[$!]=$lane
     done
     while [ ${#lane_of[@]} -gt 0 ]; do reap_test || return 1; done
-    for i in "${!tests[@]}"; do
-        cat "$r/$i.tsv" >>"$tsv" || return 1
+    for i in "${!tests[@]}"; do cat "$r/$i.tsv" >>"$tsv" || return 1; done
+    # Logs, floods and leftovers: per box (a batch, or a test run again
+    # alone), in the order the boxes started.
+    for i in $(cd "$r" && ls | sed -n -E 's/^(b?)([0-9]+)\.log$/\2 \1/p' | sort -n -k1,1 -k2,2r | awk '{ print $2 $1 }'); do
         cat "$r/$i.log" >>"$w/$lab.test.log" 2>/dev/null
         cat "$r/$i.floods" >>"$w/$lab.floods" 2>/dev/null
         cat "$r/$i.leftovers" >>"$w/$lab.leftovers" 2>/dev/null
@@ -447,22 +455,50 @@ reap_test() {
     [ $st -eq 0 ]
 }
 
-# run_test SLOT LANE TEST SECONDS OUT: one test in a fresh box of the
-# slot's lane. Writes OUT.tsv (the test's row), OUT.log, OUT.floods and
-# OUT.leftovers. Returns 1 when the box could not start.
-run_test() {
-    local slot=$1 lane=$2 t=$3 budget=$4 o=$5 rd line st msg status
+# not_run_row TEST: its row when the lab's time ran out before it.
+not_run_row() {
+    printf '%s\tnot_run\t0\t%s\tThe lab used up its time limit (%s s) before this test could run.\n' \
+        "$1" "${points[$1]}" "$GRADE_LAB_TIMEOUT"
+}
+
+# test_row TEST LINE: the test's row (test, status, points, max, message)
+# from its tap.awk LINE (test, status, message).
+test_row() {
+    local t=$1 st msg
+    IFS=$'\t' read -r _ st msg <<<"$2"
+    if [ "$st" = passed ]; then
+        printf '%s\tpassed\t%s\t%s\t\n' "$t" "${points[$t]}" "${points[$t]}"
+    else
+        printf '%s\t%s\t0\t%s\t%s\n' "$t" "$st" "${points[$t]}" "$msg"
+    fi
+}
+
+# box_tests SLOT LANE SECONDS FILTER OUT: the tests FILTER selects, in a
+# fresh box of the slot's lane. Leaves OUT.lines (tap.awk's lines),
+# OUT.log, OUT.floods and OUT.leftovers; returns box_run's status.
+box_tests() {
+    local slot=$1 lane=$2 secs=$3 filter=$4 o=$5 rd status
     rd=$(box_lane_dir "$slot" "$lane")
     rm -f "$rd/tap" "$rd/floods" "$rd/leftovers"
-    box_run "$slot" "$lane" "$budget" test "${t%%::*}/${t#*::}" >"$o.log" 2>&1
+    box_run "$slot" "$lane" "$secs" test "$filter" >"$o.log" 2>&1
     status=$?
     box_close "$slot" "$lane"
-    if [ $status -eq 125 ]; then
-        echo "grade: the box could not start (see $o.log)" >&2
-        return 1
-    fi
-    line=$(awk -f tests/grade/tap.awk "$rd/tap" 2>/dev/null | strip_controls |
-        awk -F'\t' -v t="$t" '$1 == t' | head -n 1)
+    [ $status -eq 125 ] && echo "grade: the box could not start (see $o.log)" >&2
+    awk -f tests/grade/tap.awk "$rd/tap" 2>/dev/null | strip_controls >"$o.lines"
+    [ -f "$rd/floods" ] && cp "$rd/floods" "$o.floods"
+    [ -f "$rd/leftovers" ] && cp "$rd/leftovers" "$o.leftovers"
+    return $status
+}
+
+# run_test SLOT LANE TEST SECONDS OUT: one test alone in a fresh box.
+# Writes OUT.tsv (the test's row), OUT.log, OUT.floods and OUT.leftovers.
+# Returns 1 when the box could not start.
+run_test() {
+    local slot=$1 lane=$2 t=$3 budget=$4 o=$5 line status
+    box_tests "$slot" "$lane" "$budget" "${t%%::*}/${t#*::}" "$o"
+    status=$?
+    [ $status -eq 125 ] && return 1
+    line=$(awk -F'\t' -v t="$t" '$1 == t' "$o.lines" | head -n 1)
     if [ -z "$line" ]; then
         if [ $status -eq 124 ]; then
             line="$t	timed_out	The test did not finish within $budget s: everything it ran was killed."
@@ -470,14 +506,47 @@ run_test() {
             line="$t	crashed	The test run ended without a report (status $status)."
         fi
     fi
-    IFS=$'\t' read -r _ st msg <<<"$line"
-    if [ "$st" = passed ]; then
-        printf '%s\tpassed\t%s\t%s\t\n' "$t" "${points[$t]}" "${points[$t]}" >"$o.tsv"
-    else
-        printf '%s\t%s\t0\t%s\t%s\n' "$t" "$st" "${points[$t]}" "$msg" >"$o.tsv"
+    test_row "$t" "$line" >"$o.tsv"
+    rm -f "$o.lines"
+    return 0
+}
+
+# run_batch SLOT LANE FIRST COUNT SECONDS RUN START: grade_lab's tests
+# FIRST .. FIRST+COUNT-1 in one fresh box; each one's row in RUN/I.tsv.
+# Criterion writes its report when the run ends: a box that ended early
+# (a test that outlived its own timeout, or took the runner down) leaves
+# no line for some tests, and each of those runs again alone, so that it
+# is graded exactly as if every test had a box of its own. Returns 1 when
+# a box could not start.
+run_batch() {
+    local slot=$1 lane=$2 first=$3 count=$4 secs=$5 r=$6 start=$7 k t line budget
+    local -a names=()
+    if [ "$count" -eq 1 ]; then
+        run_test "$slot" "$lane" "${tests[$first]}" "$secs" "$r/$first"
+        return
     fi
-    [ -f "$rd/floods" ] && cp "$rd/floods" "$o.floods"
-    [ -f "$rd/leftovers" ] && cp "$rd/leftovers" "$o.leftovers"
+    for ((k = first; k < first + count; k++)); do
+        t=${tests[$k]}
+        names+=("${t%%::*}/${t#*::}")
+    done
+    box_tests "$slot" "$lane" "$secs" "@($(IFS='|'; echo "${names[*]}"))" "$r/b$first"
+    [ $? -eq 125 ] && return 1
+    for ((k = first; k < first + count; k++)); do
+        t=${tests[$k]}
+        line=$(awk -F'\t' -v t="$t" '$1 == t' "$r/b$first.lines" | head -n 1)
+        if [ -n "$line" ]; then
+            test_row "$t" "$line" >"$r/$k.tsv"
+            continue
+        fi
+        budget=$((GRADE_LAB_TIMEOUT - (SECONDS - start)))
+        if [ $budget -le 0 ]; then
+            not_run_row "$t" >"$r/$k.tsv"
+            continue
+        fi
+        [ $budget -gt "$GRADE_TEST_TIMEOUT" ] && budget=$GRADE_TEST_TIMEOUT
+        run_test "$slot" "$lane" "$t" "$budget" "$r/$k" || return 1
+    done
+    rm -f "$r/b$first.lines"
     return 0
 }
 
