@@ -595,6 +595,13 @@ Test(lab08_processes, a_worker_that_exits_with_a_failure_is_an_error,
      * whose builds do not take the preloaded library.) */
     if (run_sanitizer() != NULL)
         return;
+    /* The same run with no worker failing must work first: else this test
+     * would blame the failure path for what another TODO breaks. */
+    struct run_result *r =
+        RUN("factorize", "-m", "processes", "-w", "3", "-n", "60", "-r", "1");
+    expect_clean_exit(r, "TODO(08.3) and TODO(08.4) first: the processes "
+                         "must work before a failing one can be noticed");
+    run_free(r);
     char path[] = "/tmp/kit-lab08-fail-XXXXXX";
     int fd = mkstemp(path);
     cr_assert_neq(fd, -1, "mkstemp failed");
@@ -603,8 +610,8 @@ Test(lab08_processes, a_worker_that_exits_with_a_failure_is_an_error,
     static const char *const env[] = {"KIT_CHILD_EXIT=3",
                                       "KIT_CHILD_EXIT_ONLY=2", NULL};
     struct run_opts opts = {.perturb = true, .env = env};
-    struct run_result *r = RUN_WITH(&opts, "factorize", "-m", "processes", "-w",
-                                    "3", "-n", "60", "-r", "1", "-o", path);
+    r = RUN_WITH(&opts, "factorize", "-m", "processes", "-w", "3", "-n", "60",
+                 "-r", "1", "-o", path);
     cr_assert(r->exit_code == 1,
               "`%s`: worker 2 of 3 sent all its answers, then exited with "
               "status 3 (the test turned its _exit(0) into _exit(3)). That "
