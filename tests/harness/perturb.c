@@ -236,26 +236,40 @@ static int exit_status(int status)
 
 /* exit, _exit and _Exit never return: the real ones end the process (exit
  * after the atexit handlers and the stdio flush, as always). GCC's
- * __typeof__ keeps exit's noreturn but not _exit's or _Exit's, so each is
- * called through a pointer type that says it. */
+ * __typeof__ keeps exit's noreturn but not _exit's or _Exit's, so they are
+ * kept in pointers of a type that says it. They are looked up when the
+ * library is loaded, not at their first call as REAL does: that first call
+ * would come in a child, and after fork in a threaded program the dynamic
+ * loader's lock may be held by a thread that is not there to release it. */
 typedef void (*exit_fn)(int) __attribute__((noreturn));
+static exit_fn real_exit, real_underscore_exit, real_underscore_Exit;
+
+__attribute__((constructor)) static void find_exits(void)
+{
+    real_exit = (exit_fn)real("exit", NULL);
+    real_underscore_exit = (exit_fn)real("_exit", NULL);
+    real_underscore_Exit = (exit_fn)real("_Exit", NULL);
+}
 
 _Noreturn void exit(int status)
 {
-    REAL(exit, NULL);
-    ((exit_fn)real_fn)(exit_status(status));
+    if (real_exit == NULL) /* before find_exits ran */
+        find_exits();
+    real_exit(exit_status(status));
 }
 
 _Noreturn void _exit(int status)
 {
-    REAL(_exit, NULL);
-    ((exit_fn)real_fn)(exit_status(status));
+    if (real_underscore_exit == NULL) /* before find_exits ran */
+        find_exits();
+    real_underscore_exit(exit_status(status));
 }
 
 _Noreturn void _Exit(int status)
 {
-    REAL(_Exit, NULL);
-    ((exit_fn)real_fn)(exit_status(status));
+    if (real_underscore_Exit == NULL) /* before find_exits ran */
+        find_exits();
+    real_underscore_Exit(exit_status(status));
 }
 
 int pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*f)(void *),
