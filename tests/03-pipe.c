@@ -15,9 +15,11 @@
  * checked without comparing a megabyte of output. Peers die on purpose
  * (a thread here kills the receiver, the sender, the duplex child or
  * parent mid-conversation), and the survivor must notice, report how its
- * peer ended and leave nothing behind. A program that waits forever (a
- * write end left open, so end of file never comes) is killed at a short
- * timeout.
+ * peer ended and leave nothing behind. Children also fail on purpose: the
+ * schedule perturber's KIT_CHILD_EXIT turns a child's _exit(0) into
+ * _exit(3), and the parent must decode and report that status too. A program
+ * that waits forever (a write end left open, so end of file never comes) is
+ * killed at a short timeout.
  *
  * The lines the tests read are listed in the handout (Check); any other
  * line a program prints is ignored.
@@ -1073,6 +1075,90 @@ Test(lab03_sendrecv, a_sender_killed_mid_message_leaves_a_receiver_that_says_so)
     run_free(r);
 }
 
+/* ---- a child that fails ---------------------------------------------- */
+
+/* Run argv with KIT_CHILD_EXIT=3: the schedule perturber
+ * (tests/harness/perturb.c) turns the child's _exit(0) - or exit(0) - into
+ * status 3: a child that did all its work, then FAILED. No signal is
+ * involved, so a parent that only asks WIFSIGNALED, or prints the raw
+ * status, or the status it expected, shows its bug. NULL under a
+ * sanitizer, whose builds do not take the preloaded library (valgrind's
+ * do). */
+static struct run_result *run_with_failing_child(const char *const argv[])
+{
+    if (run_sanitizer() != NULL)
+        return NULL;
+    static const char *const env[] = {"KIT_CHILD_EXIT=3", NULL};
+    struct run_opts o = quick;
+    o.perturb = true;
+    o.env = env;
+    return run_program(LAB, argv, &o);
+}
+
+/* Expect the report of the failed child: the line want exactly ("sender:
+ * receiver exited with status 3"), and exit status 1. prefix ("sender:
+ * receiver ") followed by "exited" or "was" starts the report lines the
+ * handout promises; other lines are free, whatever they start with. */
+static void expect_failed_child_reported(const struct run_result *r,
+                                         const char *prefix, const char *want,
+                                         const char *hint)
+{
+    cr_assert(!r->timed_out && r->signal == 0,
+              "`%s` %s; its child did all its work and exited with status 3 "
+              "(the test turned its _exit(0) into _exit(3)): the program "
+              "should report it and end. Output:\n%.2000s\nHint: %s",
+              r->desc, run_how_ended(r), r->out, hint);
+    char **lines = run_lines(r->out, NULL);
+    char got[160];
+    snprintf(got, sizeof got, "no line '%sexited ...' or '%swas ...'", prefix,
+             prefix);
+    bool same = false, reported = false;
+    size_t plen = strlen(prefix);
+    for (char **l = lines; *l != NULL && !same; l++) {
+        same = strcmp(*l, want) == 0;
+        if (!reported && strncmp(*l, prefix, plen) == 0 &&
+            (strncmp(*l + plen, "exited", 6) == 0 ||
+             strncmp(*l + plen, "was", 3) == 0)) {
+            snprintf(got, sizeof got, "'%s'", *l);
+            reported = true;
+        }
+    }
+    run_free_lines(lines);
+    cr_assert(same,
+              "`%s`: its child did all its work, then exited with status 3 "
+              "(the test turned its _exit(0) into _exit(3)). Expected the "
+              "line\n  %s\nIt printed %s instead. Output:\n%.3000s\nHint: %s",
+              r->desc, want, got, r->out, hint);
+    cr_assert_eq(r->exit_code, 1,
+                 "`%s` %s; expected status 1: a child that exits with "
+                 "status 3 has failed, as surely as one killed by a signal. "
+                 "Only WIFEXITED with WEXITSTATUS 0 is a success (status_ok "
+                 "in common/status.h), not every status without a signal "
+                 "(WIFSIGNALED). Hint: %s",
+                 r->desc, run_how_ended(r), hint);
+}
+
+Test(lab03_sendrecv, a_receiver_that_fails_is_reported_by_the_sender)
+{
+    /* The receiver gets the three messages and sees end of file; only its
+     * exit status is 3 instead of 0. */
+    struct run_result *r =
+        run_with_failing_child((const char *const[]){"sendrecv", NULL});
+    if (r == NULL)
+        return;
+    expect_line(r, "receiver: end of file after 3 messages, 17 bytes",
+                "TODO(03.5) to TODO(03.7): the test changed nothing but the "
+                "receiver's exit status");
+    expect_failed_child_reported(
+        r, "sender: receiver ", "sender: receiver exited with status 3",
+        "reap_receiver is provided code: keep it. It decodes the status "
+        "waitpid gives (status_describe: WIFEXITED, then WEXITSTATUS - not "
+        "the raw status, 3 << 8 = 768, nor the 0 the receiver was meant "
+        "to exit with) and returns status_ok(status); TODO(03.5): the "
+        "child ends with _exit(0) after receiver()");
+    run_free(r);
+}
+
 Test(lab03_sendrecv,
      short_reads_and_writes_everywhere_still_give_whole_messages)
 {
@@ -1318,6 +1404,34 @@ Test(lab03_duplex, a_child_whose_parent_dies_ends_on_its_own)
               "Hint: TODO(03.11): recv_msg returning -1 is an error "
               "(die_child), not the end.",
               r->err);
+    run_free(r);
+}
+
+Test(lab03_duplex, a_child_that_fails_after_its_replies_is_reported)
+{
+    /* The child answers both requests and sees end of file; only its exit
+     * status is 3 instead of 0. */
+    struct run_result *r = run_with_failing_child((const char *const[]){
+        "duplex", "-m", "socketpair", "one", "two", NULL});
+    if (r == NULL)
+        return;
+    struct seen rep = parse_seen(r->out, "parent: reply ");
+    cr_assert(rep.count == 2 && rep.len[0] == 3 &&
+                  rep.sum[0] == fnv1a("ONE", 3) && rep.len[1] == 3 &&
+                  rep.sum[1] == fnv1a("TWO", 3),
+              "`%s`: the child should still answer \"ONE\" and \"TWO\": the "
+              "test changed nothing but its exit status. Output:\n%.2000s\n"
+              "Hint: TODO(03.9) to TODO(03.11).",
+              r->desc, r->out);
+    expect_line(r, "parent: no more requests, closing my ends",
+                "TODO(03.10): the parent closes its ends after the last reply");
+    expect_failed_child_reported(
+        r, "parent: child ", "parent: child exited with status 3",
+        "reap() is provided code: keep it. It decodes the status waitpid "
+        "gives (status_describe: WIFEXITED, then WEXITSTATUS - not the raw "
+        "status, 3 << 8 = 768, nor the 0 the child was meant to exit "
+        "with), and main exits 1 unless the child's status is status_ok; "
+        "TODO(03.10): close the parent's ends, then reap, on every path");
     run_free(r);
 }
 

@@ -571,6 +571,75 @@ Test(lab08_processes, a_killed_worker_is_an_error_not_a_result, .timeout = 60)
     run_free(r);
 }
 
+/* ---- a worker process that fails ------------------------------------ */
+
+/* Whether text says "status N" with nothing more to the number: "exited
+ * with status 3", not the raw "status 768" nor "status 30". */
+static bool says_status(const char *text, int n)
+{
+    char want[32];
+    int len = snprintf(want, sizeof want, "status %d", n);
+    for (const char *p = strstr(text, want); p != NULL; p = strstr(p + 1, want))
+        if (p[len] < '0' || p[len] > '9')
+            return true;
+    return false;
+}
+
+Test(lab08_processes, a_worker_that_exits_with_a_failure_is_an_error,
+     .timeout = 60)
+{
+    /* The schedule perturber (KIT_CHILD_EXIT=3, KIT_CHILD_EXIT_ONLY=2)
+     * turns the _exit(0) of the parent's 2nd child - worker 2 of 3 - into
+     * _exit(3): it sent all its answers, then failed. No signal, and no
+     * answer missing: only its status says so. (Not under a sanitizer,
+     * whose builds do not take the preloaded library.) */
+    if (run_sanitizer() != NULL)
+        return;
+    /* The same run with no worker failing must work first: else this test
+     * would blame the failure path for what another TODO breaks. */
+    struct run_result *r =
+        RUN("factorize", "-m", "processes", "-w", "3", "-n", "60", "-r", "1");
+    expect_clean_exit(r, "TODO(08.3) and TODO(08.4) first: the processes "
+                         "must work before a failing one can be noticed");
+    run_free(r);
+    char path[] = "/tmp/kit-lab08-fail-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_neq(fd, -1, "mkstemp failed");
+    close(fd);
+    unlink(path); /* the program must not create it */
+    static const char *const env[] = {"KIT_CHILD_EXIT=3",
+                                      "KIT_CHILD_EXIT_ONLY=2", NULL};
+    struct run_opts opts = {.perturb = true, .env = env};
+    r = RUN_WITH(&opts, "factorize", "-m", "processes", "-w", "3", "-n", "60",
+                 "-r", "1", "-o", path);
+    cr_assert(r->exit_code == 1,
+              "`%s`: worker 2 of 3 sent all its answers, then exited with "
+              "status 3 (the test turned its _exit(0) into _exit(3)). That "
+              "is a failed worker: the program should stop with status 1 "
+              "and a message. It %s; stderr:\n%s\nHint: TODO(08.4): a child "
+              "succeeded only if WIFEXITED(status) and WEXITSTATUS(status) "
+              "is 0 (status_ok) - not whenever no signal killed it "
+              "(WIFSIGNALED).",
+              r->desc, run_how_ended(r), r->err);
+    cr_assert(says_status(r->err, 3),
+              "`%s`: worker 2 exited with status 3; the message should say "
+              "so ('worker process 2 exited with status 3'), decoded from "
+              "the status waitpid gave: WIFEXITED, then WEXITSTATUS "
+              "(status_describe does both). The raw status would be 768 "
+              "(3 << 8), and a status you expected (1, say) is not the one "
+              "that came. stderr:\n%s\nHint: TODO(08.4).",
+              r->desc, r->err);
+    cr_assert(strstr(r->out, "processes  3 workers") == NULL &&
+                  strstr(r->out, "gave the same") == NULL,
+              "`%s`: a worker failed, yet the program printed a result for "
+              "the processes. stdout:\n%s\nHint: TODO(08.4): a failed "
+              "child is an error, even when its answers all came.",
+              r->desc, r->out);
+    cr_assert(access(path, F_OK) != 0,
+              "`%s` wrote the data file although a worker failed.", r->desc);
+    run_free(r);
+}
+
 Test(lab08_bench, data_file_has_a_row_per_variant_and_the_machine)
 {
     char path[] = "/tmp/kit-lab08-XXXXXX";

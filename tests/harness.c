@@ -33,6 +33,38 @@ Test(harness, fail_fork_at_makes_the_programs_fork_fail)
     run_free(r);
 }
 
+Test(harness, child_exit_makes_only_the_chosen_child_fail)
+{
+    /* hello forks one child, which ends with _exit(status) (-s, default
+     * 0), and reports "exited with status N"; the parent exits 0. */
+    static const struct {
+        const char *env[3];
+        const char *status; /* -s */
+        const char *want;   /* in hello's report */
+    } cases[] = {
+        {{"KIT_CHILD_EXIT=3", NULL}, "0", "exited with status 3"},
+        {{"KIT_CHILD_EXIT=3", "KIT_CHILD_EXIT_ONLY=1", NULL},
+         "0",
+         "exited with status 3"},
+        {{"KIT_CHILD_EXIT=3", "KIT_CHILD_EXIT_ONLY=2", NULL},
+         "0",
+         "exited with status 0"},
+        {{"KIT_CHILD_EXIT=3", NULL}, "5", "exited with status 5"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct run_opts o = {.perturb = true, .env = cases[i].env};
+        struct run_result *r = RUN_WITH(&o, "hello", "-s", cases[i].status);
+        cr_expect(strstr(r->out, cases[i].want) != NULL,
+                  "case %zu: expected hello to say its child %s; stdout:\n%s",
+                  i + 1, cases[i].want, r->out);
+        cr_expect_eq(r->exit_code, 0,
+                     "case %zu: the parent (never forked) must keep its own "
+                     "status 0; it %s",
+                     i + 1, run_how_ended(r));
+        run_free(r);
+    }
+}
+
 Test(harness, cpu_time_and_max_rss_of_a_sleeping_program_are_measured)
 {
     /* sleeps runs three tasks that sleep: wall time well above CPU time. */

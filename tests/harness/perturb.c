@@ -27,6 +27,20 @@
  *                                 PIPE_BUF bytes to one is cut short (a
  *                                 write of PIPE_BUF bytes or fewer is
  *                                 atomic by POSIX, so it is left whole)
+ *   KIT_CHILD_EXIT=N              (1..255) a process made by fork() that
+ *                                 ends with status 0 through exit(),
+ *                                 _exit() or _Exit() ends with status N
+ *                                 instead: a child that did its work and
+ *                                 then FAILED, for the parent to notice
+ *                                 (a status other than 0 is left as it
+ *                                 is; so is the program itself, never
+ *                                 forked, and a child once it exec()s: a
+ *                                 new image. A return from main is not
+ *                                 seen: libc calls its own exit)
+ *   KIT_CHILD_EXIT_ONLY=K         with KIT_CHILD_EXIT: only the child of
+ *                                 the Kth fork() of each process does so
+ *                                 (forks counted as for KIT_FAIL_FORK_AT),
+ *                                 so that one worker of several fails
  *
  * This is test-side code, never part of a lab. Built by the Makefile as
  * build/tests/libperturb.so.
@@ -179,18 +193,83 @@ static long env_count(const char *name)
 
 static long forks; /* fork() calls in this process so far */
 
+/* The status this process's successful exit turns into (KIT_CHILD_EXIT),
+ * or 0: set by fork() in the child only, so the program itself, never
+ * forked, keeps 0. An exec() starts a new image, where it is 0 again. */
+static int child_exit_status;
+
+/* What KIT_CHILD_EXIT and KIT_CHILD_EXIT_ONLY ask of the child of this
+ * process's fork number `nth`: a status from 1 to 255, or 0 for none. */
+static int child_exit_wanted(long nth)
+{
+    long status = env_count("KIT_CHILD_EXIT");
+    long only = env_count("KIT_CHILD_EXIT_ONLY");
+    if (status < 1 || status > 255 || (only > 0 && only != nth))
+        return 0;
+    return (int)status;
+}
+
 pid_t fork(void)
 {
     REAL(fork, NULL);
+    long nth = ++forks;
     long fail_at = env_count("KIT_FAIL_FORK_AT");
-    if (fail_at > 0 && ++forks == fail_at) {
+    if (fail_at > 0 && nth == fail_at) {
         errno = EAGAIN;
         return -1;
     }
+    int exit_as = child_exit_wanted(nth); /* asked before: no getenv in
+                                             the child of a threaded parent */
     pid_t pid = real_fn();
-    if (pid == 0)
+    if (pid == 0) {
         forks = 0; /* a child counts its own forks */
+        child_exit_status = exit_as;
+    }
     return pid;
+}
+
+/* The status an exit with status actually ends with. */
+static int exit_status(int status)
+{
+    return status == 0 && child_exit_status != 0 ? child_exit_status : status;
+}
+
+/* exit, _exit and _Exit never return: the real ones end the process (exit
+ * after the atexit handlers and the stdio flush, as always). GCC's
+ * __typeof__ keeps exit's noreturn but not _exit's or _Exit's, so they are
+ * kept in pointers of a type that says it. They are looked up when the
+ * library is loaded, not at their first call as REAL does: that first call
+ * would come in a child, and after fork in a threaded program the dynamic
+ * loader's lock may be held by a thread that is not there to release it. */
+typedef void (*exit_fn)(int) __attribute__((noreturn));
+static exit_fn real_exit, real_underscore_exit, real_underscore_Exit;
+
+__attribute__((constructor)) static void find_exits(void)
+{
+    real_exit = (exit_fn)real("exit", NULL);
+    real_underscore_exit = (exit_fn)real("_exit", NULL);
+    real_underscore_Exit = (exit_fn)real("_Exit", NULL);
+}
+
+_Noreturn void exit(int status)
+{
+    if (real_exit == NULL) /* before find_exits ran */
+        find_exits();
+    real_exit(exit_status(status));
+}
+
+_Noreturn void _exit(int status)
+{
+    if (real_underscore_exit == NULL) /* before find_exits ran */
+        find_exits();
+    real_underscore_exit(exit_status(status));
+}
+
+_Noreturn void _Exit(int status)
+{
+    if (real_underscore_Exit == NULL) /* before find_exits ran */
+        find_exits();
+    real_underscore_Exit(exit_status(status));
 }
 
 int pthread_create(pthread_t *t, const pthread_attr_t *a, void *(*f)(void *),
