@@ -70,6 +70,11 @@ $(foreach v,ref student,$(foreach s,tsan asan,$(eval SRC_$(v)-$(s) := $(SRC_$(v)
   $(eval OUT_$(v)-$(s) := $(OUT_$(v))-$(s))$(eval FLAGS_$(v)-$(s) := $(s))))
 VARIANTS := ref student ref-tsan ref-asan student-tsan student-asan
 MAIN_RE  := ^int main[(]
+# The sources that hold a main (a program; the others are modules linked
+# into each program), found by one grep over every lab of every variant:
+# one per lab and variant cost a second of every make's start.
+ALL_SRCS  := $(sort $(foreach v,$(VARIANTS),$(foreach l,$(LABS),$(wildcard $(SRC_$(v))/$(l)/*.c))))
+ALL_MAINS := $(if $(ALL_SRCS),$(shell grep -l '$(MAIN_RE)' $(ALL_SRCS)))
 
 .DEFAULT_GOAL := all
 .PHONY: all deps test test-run check run tsan asan valgrind audit mutants variants starters handouts \
@@ -94,7 +99,7 @@ define lab_rules
 $(1)_$(2)_dir    := $(SRC_$(1))/$(2)
 $(1)_$(2)_out    := $(OUT_$(1))/$(2)
 $(1)_$(2)_srcs   := $$(wildcard $$($(1)_$(2)_dir)/*.c)
-$(1)_$(2)_mains  := $$(if $$($(1)_$(2)_srcs),$$(shell grep -l '$$(MAIN_RE)' $$($(1)_$(2)_srcs)))
+$(1)_$(2)_mains  := $$(filter $$($(1)_$(2)_srcs),$$(ALL_MAINS))
 $(1)_$(2)_mods   := $$(filter-out $$($(1)_$(2)_mains),$$($(1)_$(2)_srcs))
 $(1)_$(2)_modobj := $$(patsubst $$($(1)_$(2)_dir)/%.c,$$($(1)_$(2)_out)/obj/%.o,$$($(1)_$(2)_mods))
 $(1)_$(2)_progs  := $$(patsubst $$($(1)_$(2)_dir)/%.c,$$($(1)_$(2)_out)/%,$$($(1)_$(2)_mains))
