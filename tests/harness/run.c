@@ -885,6 +885,16 @@ size_t run_count_lines(const char *text, const char *needle)
     return count;
 }
 
+bool run_says_status(const char *text, int n)
+{
+    char want[32];
+    int len = snprintf(want, sizeof want, "status %d", n);
+    for (const char *p = strstr(text, want); p != NULL; p = strstr(p + 1, want))
+        if (p[len] < '0' || p[len] > '9')
+            return true;
+    return false;
+}
+
 const char *run_how_ended(const struct run_result *r)
 {
     static char how[128];

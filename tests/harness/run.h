@@ -156,6 +156,10 @@ void run_expect_success(const struct run_result *r, const char *hint);
 /* How many lines of text contain needle. */
 size_t run_count_lines(const char *text, const char *needle);
 
+/* Whether text says "status N" with no digit after the number: "exited
+ * with status 3" says 3; the raw "status 768" and "status 30" do not. */
+bool run_says_status(const char *text, int n);
+
 /* Short description of how the program ended: "exited with status 1",
  * "was killed by signal 11 (Segmentation fault)", "timed out after 5.0 s". */
 const char *run_how_ended(const struct run_result *r);
