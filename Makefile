@@ -14,7 +14,7 @@
 #   make valgrind     the tests with every reference run under valgrind
 #   make audit        check every lab against the lab contract
 #   make mutants      check that each lab's tests catch its plausible wrong
-#                     answers (tests/mutants/) [LAB=NN] [MUTANT_JOBS=2]
+#                     answers (tests/mutants/) [LAB=NN] [MUTANT_JOBS=3]
 #   make variants     check that correct answers written another way pass
 #                     every test (tests/variants/) [LAB=NN]
 #   make starters     regenerate labs/*/ from the references' solution markers
@@ -231,8 +231,9 @@ audit: deps
 
 # Plausible wrong answers (tests/mutants/NN-name/*.patch, applied to the
 # reference): the lab's tests must fail on every one of them.
-# MUTANT_JOBS=N at a time (default 2); labs whose tests compare timings
-# (TIMED_LABS, default 01 07) run after the rest, one at a time.
+# MUTANT_JOBS=N at a time (default 3, 2 for variants); what labs whose
+# tests compare timings (TIMED_LABS, default 01 07) need those tests for
+# runs after the rest, one at a time (tests/tools/mutants.sh).
 # The libraries are built first: parallel builds must not race for them.
 KIT_LIBS := $(foreach f,plain tsan asan,$(BUILD)/lib/$(f)/libkit.a)
 mutants: deps

@@ -24,8 +24,9 @@
 #     itself stays uid 0 of the box with only CAP_SETUID, CAP_SETGID and
 #     CAP_KILL (to start the programs as that user and kill them): a
 #     program cannot trace, signal or forge the runner or its report;
-#   - a cgroup per slot where the machine has one (v1 or v2, detected):
-#     pids.max (a process limit root cannot ignore) and a memory limit,
+#   - a cgroup per slot, and one for the slot's builds, where the machine
+#     has them (v1 or v2, detected): each with pids.max (a process limit
+#     root cannot ignore) and a memory limit,
 #     under kit-box.TAG.ID (one per grading run, named after its scratch
 #     folder STATE/run.ID - a PID would not do, two runs in two PID
 #     namespaces may have the same - and TAG after STATE itself; removed at
@@ -137,24 +138,41 @@ box_alloc_uids() {
     done
 }
 
-# box_open SLOT: a fresh cgroup for the slot.
+# box_open SLOT: fresh cgroups for the slot, each with the limits: the
+# slot's (its test lanes share it) and the build's (buildSLOT, beside it:
+# a lab's build may run while the slot's previous lab is tested, and must
+# neither count against those tests' limits nor be starved by them).
 box_open() {
     local slot=$1
     [ $box_cg = none ] && return 0
-    local d
-    for d in "$box_pids_dir/slot$slot" ${box_mem_dir:+"$box_mem_dir/slot$slot"}; do
-        box_empty_cgroup "$d"
-        mkdir -p "$d" || return 1
-    done
-    echo "$GRADE_PIDS" >"$box_pids_dir/slot$slot/pids.max" || return 1
-    if [ -n "$box_mem_dir" ]; then
-        if [ $box_cg = v1 ]; then
-            echo "$GRADE_MEM" >"$box_mem_dir/slot$slot/memory.limit_in_bytes" || return 1
-        else
-            echo "$GRADE_MEM" >"$box_mem_dir/slot$slot/memory.max" || return 1
-            echo 0 >"$box_mem_dir/slot$slot/memory.swap.max" 2>/dev/null
+    local d g
+    for g in "slot$slot" "build$slot"; do
+        for d in "$box_pids_dir/$g" ${box_mem_dir:+"$box_mem_dir/$g"}; do
+            box_empty_cgroup "$d"
+            mkdir -p "$d" || return 1
+        done
+        echo "$GRADE_PIDS" >"$box_pids_dir/$g/pids.max" || return 1
+        if [ -n "$box_mem_dir" ]; then
+            if [ $box_cg = v1 ]; then
+                echo "$GRADE_MEM" >"$box_mem_dir/$g/memory.limit_in_bytes" || return 1
+            else
+                echo "$GRADE_MEM" >"$box_mem_dir/$g/memory.max" || return 1
+                echo 0 >"$box_mem_dir/$g/memory.swap.max" 2>/dev/null
+            fi
         fi
-    fi
+    done
+    return 0
+}
+
+# box_lane_cgroups SLOT LANE: the lane's cgroup folders, one a line (pids,
+# then memory where that is another hierarchy). Lane "build" is the
+# build's cgroup (box_open); the others are the slot's test lanes.
+box_lane_cgroups() {
+    local g
+    [ $box_cg = none ] && return 0
+    if [ "$2" = build ]; then g=build$1; else g=slot$1/lane$2; fi
+    echo "$box_pids_dir/$g"
+    [ -n "$box_mem_dir" ] && [ "$box_mem_dir" != "$box_pids_dir" ] && echo "$box_mem_dir/$g"
     return 0
 }
 
@@ -182,7 +200,7 @@ box_remove_stale() {
             [ -d "$d" ] || continue
             d=${d%/}
             [ -d "$box_state/run.${d##*.}" ] && continue
-            for slot in "$d"/slot*/; do [ -d "$slot" ] && box_empty_cgroup "${slot%/}"; done
+            for slot in "$d"/slot*/ "$d"/build*/; do [ -d "$slot" ] && box_empty_cgroup "${slot%/}"; done
             rmdir "$d" 2>/dev/null
         done
     done
@@ -289,9 +307,7 @@ box_run() {
     rd=$(box_lane_dir "$slot" "$lane")
     [ -d "$rd" ] || mkdir -m 700 "$rd" || return 125
     if [ $box_cg != none ]; then
-        cgs=("$box_pids_dir/slot$slot/lane$lane")
-        [ -n "$box_mem_dir" ] && [ "$box_mem_dir" != "$box_pids_dir" ] &&
-            cgs+=("$box_mem_dir/slot$slot/lane$lane")
+        mapfile -t cgs < <(box_lane_cgroups "$slot" "$lane")
         mkdir -p "${cgs[@]}" || return 125
     fi
     [ -z "$box_mem_dir" ] && mem_rlimit=(--as="$((GRADE_MEM * 4))")
@@ -333,7 +349,8 @@ box_run() {
 # but the kernel may still be tearing them down: kill and wait (a safety
 # net; inbox.sh counts the processes a submission left, for its feedback).
 box_close() {
-    local slot=$1 pid tries=0 d=$box_pids_dir/slot$1/lane$2 pids
+    local slot=$1 pid tries=0 d pids
+    d=$(box_lane_cgroups "$1" "$2" | head -n 1)
     while [ $tries -lt 100 ]; do
         pids=()
         if [ $box_cg != none ]; then
@@ -351,19 +368,25 @@ box_close() {
 
 # box_destroy SLOT: kill what is left and remove the slot's cgroups.
 box_destroy() {
-    local lane
+    local lane g
     for ((lane = 0; lane < $(box_lanes_max); lane++)); do box_close "$1" "$lane"; done
+    box_close "$1" build
     [ $box_cg = none ] && return 0
-    box_empty_cgroup "$box_pids_dir/slot$1"
-    [ -n "$box_mem_dir" ] && box_empty_cgroup "$box_mem_dir/slot$1"
+    for g in "slot$1" "build$1"; do
+        box_empty_cgroup "$box_pids_dir/$g"
+        [ -n "$box_mem_dir" ] && box_empty_cgroup "$box_mem_dir/$g"
+    done
     return 0
 }
 
 # box_finish: remove this run's cgroups (after box_destroy of every slot).
 box_finish() {
-    local d
-    for d in "$box_pids_dir"/slot* "$box_mem_dir"/slot*; do
-        [ -d "$d" ] && box_empty_cgroup "$d"
+    local d top
+    for top in "$box_pids_dir" "$box_mem_dir"; do
+        [ -n "$top" ] || continue
+        for d in "$top"/slot* "$top"/build*; do
+            [ -d "$d" ] && box_empty_cgroup "$d"
+        done
     done
     [ -n "$box_pids_dir" ] && rmdir "$box_pids_dir" 2>/dev/null
     [ -n "$box_mem_dir" ] && [ "$box_mem_dir" != "$box_pids_dir" ] && rmdir "$box_mem_dir" 2>/dev/null

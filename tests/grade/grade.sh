@@ -18,13 +18,17 @@
 # nothing) and the feedback says so. Nothing else of the submission is
 # used: it is built and tested in a box (box.sh: bubblewrap, its own
 # unprivileged user, cgroup limits) that holds only the toolchain and an
-# export of the kit's build inputs (made once per run). The tests run
+# export of the kit's build inputs (made once per run). A student's labs
+# are built one after the other, each in a box of its own, while the labs
+# already built are tested (grade_student). The build makes only the
+# sanitizer twins the lab's tests use, GRADE_BUILD_JOBS (default 2)
+# compilers at a time. The tests run GRADE_TEST_JOBS (default 2) boxes of
+# a student at a time, a lab's tests shared evenly among them, at most
 # GRADE_BATCH (default 6) to a box, a fresh box for each batch (a test
 # that leaves no verdict, because its box ended early, runs again in a box
-# of its own), GRADE_TEST_JOBS (default 2) boxes of a student at a time,
-# except in the labs of GRADE_SERIAL_LABS (default "01 07": their tests
-# compare timings), one at a time. The build makes only the sanitizer twins the
-# lab's tests use, GRADE_BUILD_JOBS (default 2) compilers at a time. Points:
+# of its own); the labs of GRADE_SERIAL_LABS (default "01 07": their
+# tests compare timings) come last, after every build, one box at a time.
+# Points:
 # tests/rubric/NN-name.txt; a test without points, or a rubric line naming
 # no test, stops grading before it starts.
 #
@@ -287,25 +291,25 @@ box_alloc_uids "$jobs" "$state" || exit 1
 
 # ---- one lab of one student ---------------------------------------------
 
-# stage_lab SLOT STUDENT LAB: a fresh slot folder with the lab's files in
+# stage_lab SLOT STUDENT LAB: the lab's files in the slot folder's
 # box/src/LAB, root's: each checked with lstat (a regular file of at most
 # FILE_LIMIT bytes, one link), copied without following a link, never more than
 # FILE_LIMIT + 1 bytes read; the starter's file in place of any other.
-# Notes for the feedback in report/stage.notes. Returns 1 when the lab
+# Notes for the feedback in report/LAB.stage. Returns 1 when the lab
 # folder itself is refused (a link, not a folder).
 stage_lab() {
-    local sd src=$subs/$2/$3 lab=$3 dest f p kind size links
+    local sd src=$subs/$2/$3 lab=$3 dest f p kind size links notes
     sd=$(box_slot_dir "$1")
-    rm -rf "$sd" && mkdir -m 700 "$sd" "$sd/report" && mkdir -p "$sd/box/src/$lab" || return 2
-    dest=$sd/box/src/$lab
-    : >"$sd/report/stage.notes"
+    dest=$sd/box/src/$lab notes=$sd/report/$lab.stage
+    rm -rf "$dest" && mkdir -p "$dest" || return 2
+    : >"$notes"
     if [ -L "$src" ] || [ ! -d "$src" ]; then
         return 1
     fi
     for f in "labs/$lab"/*.[ch]; do
         f=${f##*/} p=$src/$f
         if [ ! -e "$p" ] && [ ! -L "$p" ]; then
-            echo "- \`$f\` was not handed in: the starter's was used instead." >>"$sd/report/stage.notes"
+            echo "- \`$f\` was not handed in: the starter's was used instead." >>"$notes"
             cp "labs/$lab/$f" "$dest/$f" || return 2
             continue
         fi
@@ -320,7 +324,7 @@ stage_lab() {
             continue
         fi
         [ "$kind" = "regular file" ] && kind="regular file of $size bytes"
-        echo "- \`$f\` is not a regular file of at most 1 MiB (it is a $kind): the starter's was used instead." >>"$sd/report/stage.notes"
+        echo "- \`$f\` is not a regular file of at most 1 MiB (it is a $kind): the starter's was used instead." >>"$notes"
         cp "labs/$lab/$f" "$dest/$f" || return 2
     done
     # The rest of the folder is named, never read.
@@ -333,7 +337,7 @@ stage_lab() {
         extra+="\`$(md_name "$f")\` "
     done
     shopt -u nullglob dotglob
-    [ -n "$extra" ] && echo "- Ignored (not part of the lab): ${extra% }" >>"$sd/report/stage.notes"
+    [ -n "$extra" ] && echo "- Ignored (not part of the lab): ${extra% }" >>"$notes"
     return 0
 }
 
@@ -343,7 +347,7 @@ fingerprint() {
     local sd=$1 lab=$2
     {
         (cd "$sd/box/src/$lab" && sha256sum -- *)
-        cat "$sd/report/stage.notes"
+        cat "$sd/report/$lab.stage"
         sha256sum "$bin" "tests/rubric/$lab.txt"
         echo "$GRADE_TEST_TIMEOUT $GRADE_LAB_TIMEOUT $GRADE_PIDS $GRADE_MEM $GRADE_OUTPUT_CAP $GRADE_FSIZE $GRADE_TMPFS"
     } | sha256sum | cut -c1-32
@@ -356,31 +360,41 @@ all_tests() {
     done <"$out/work/$2.tests"
 }
 
+# build_labs SLOT WORK LAB...: build each lab, one after the other, in a
+# box of the slot's build lane (box.sh: a cgroup of its own); the build's
+# output goes to WORK/LAB.build.log, its status to the slot folder's
+# report/LAB.built, which grade_student waits for.
+build_labs() {
+    local slot=$1 w=$2 sd lab st
+    shift 2
+    sd=$(box_slot_dir "$slot")
+    for lab in "$@"; do
+        [ -d "$sd/report" ] || return 0 # the run was stopped
+        # shellcheck disable=SC2086 # twins: words
+        box_run "$slot" build "$GRADE_BUILD_TIMEOUT" build "$lab" ${twins[$lab]} >"$w/$lab.build.log" 2>&1
+        st=$?
+        box_close "$slot" build
+        echo "$st" >"$sd/report/$lab.built.tmp" && mv "$sd/report/$lab.built.tmp" "$sd/report/$lab.built"
+    done
+}
+
 # Writes $w/$lab.tsv (test, status, points, max, message), $w/$lab.notes
 # (Markdown lines for the feedback) and $w/$lab.done (fingerprint), from
-# the staged slot folder.
+# the staged slot folder, once build_labs has built the lab.
 grade_lab() {
-    local slot=$1 student=$2 lab=$3 fp=$4 w=$out/work/$2 sd uid
+    local slot=$1 student=$2 lab=$3 fp=$4 w=$out/work/$2 sd status
     local tsv=$w/$lab.tsv notes=$w/$lab.notes
     sd=$(box_slot_dir "$slot")
-    uid=$(box_uid "$slot")
-    cp "$sd/report/stage.notes" "$notes" && : >"$tsv" || return 1
-    # Hand the sources to the box's user; the report folder stays root's.
-    chmod -R a+rX "$sd/box" && chmod 755 "$sd/box" || return 1
-    if [ $box_root -eq 1 ]; then chown -R "$uid:$uid" "$sd/box" || return 1; fi
-
-    # shellcheck disable=SC2086 # twins: words
-    box_run "$slot" 0 "$GRADE_BUILD_TIMEOUT" build "$lab" ${twins[$lab]} >"$w/$lab.build.log" 2>&1
-    local status=$?
-    box_close "$slot" 0
-    if [ $status -eq 125 ]; then
+    cp "$sd/report/$lab.stage" "$notes" && : >"$tsv" || return 1
+    read -r status <"$sd/report/$lab.built" || return 1
+    if [ "$status" -eq 125 ]; then
         echo "grade: the box could not start (see $w/$lab.build.log)" >&2
         return 1
     fi
-    if [ $status -ne 0 ]; then
+    if [ "$status" -ne 0 ]; then
         all_tests not_built "$lab" >>"$tsv"
         {
-            if [ $status -eq 124 ]; then
+            if [ "$status" -eq 124 ]; then
                 echo "- **Does not compile**: the build did not finish within $GRADE_BUILD_TIMEOUT s. Every test scores 0."
             else
                 echo "- **Does not compile**, so every test scores 0. The compiler's first errors (\`make check\` in the lab folder shows them all):"
@@ -411,9 +425,13 @@ grade_lab() {
     : >"$w/$lab.floods"
     : >"$w/$lab.leftovers"
     start=$SECONDS
-    for ((i = 0; i < ${#tests[@]}; i += GRADE_BATCH)); do
+    # As many tests to a box as share the lanes evenly, at most GRADE_BATCH.
+    local per=$(((${#tests[@]} + lanes - 1) / lanes))
+    [ $per -gt "$GRADE_BATCH" ] && per=$GRADE_BATCH
+    [ $per -lt 1 ] && per=1
+    for ((i = 0; i < ${#tests[@]}; i += per)); do
         n=$((${#tests[@]} - i))
-        [ $n -gt "$GRADE_BATCH" ] && n=$GRADE_BATCH
+        [ $n -gt "$per" ] && n=$per
         while [ ${#free_lanes[@]} -eq 0 ]; do reap_test || return 1; done
         budget=$((GRADE_LAB_TIMEOUT - (SECONDS - start)))
         if [ $budget -le 0 ]; then
@@ -582,11 +600,21 @@ lab_faults() {
 
 # ---- one student ----------------------------------------------------------
 
+# The labs are staged first, all of them; then one box builds them one
+# after the other (build_labs), while each lab built is tested: a build
+# costs CPU and little else, the tests mostly wait. The labs whose tests
+# compare timings (GRADE_SERIAL_LABS) come last, once every build is done:
+# nothing of ours runs beside their tests (and every lab, without a
+# cgroup).
 grade_student() {
-    local slot=$1 student=$2 w=$out/work/$2 lab fp t0=$SECONDS st sd
+    local slot=$1 student=$2 w=$out/work/$2 lab fp t0=$SECONDS st sd uid builder=""
+    local -a first=() last=()
+    local -A fps=()
     sd=$(box_slot_dir "$slot")
+    uid=$(box_uid "$slot")
     mkdir -p "$w"
     box_open "$slot" || return 1
+    rm -rf "$sd" && mkdir -m 700 "$sd" "$sd/report" && mkdir "$sd/box" || return 1
     for lab in "${labs[@]}"; do
         stage_lab "$slot" "$student" "$lab"
         st=$?
@@ -614,9 +642,35 @@ grade_student() {
                 echo "- **Refused**: \`$lab\` is not a folder (a symbolic link, or a file): nothing in it was read. Every test scores 0." >"$w/$lab.notes"
                 echo "$fp" >"$w/$lab.done" ;;
             *)
-                grade_lab "$slot" "$student" "$lab" "$fp" || { box_destroy "$slot"; return 1; } ;;
+                fps[$lab]=$fp
+                # Without a cgroup a box's processes are found by uid, which
+                # the build shares: then no test runs beside the builds.
+                case " $GRADE_SERIAL_LABS $([ $box_cg = none ] && echo "${lab%%-*}") " in
+                    *" ${lab%%-*} "*) last+=("$lab") ;;
+                    *) first+=("$lab") ;;
+                esac ;;
         esac
     done
+    if [ $((${#first[@]} + ${#last[@]})) -gt 0 ]; then
+        # Hand the sources to the box's user; the report folder stays root's.
+        chmod -R a+rX "$sd/box" && chmod 755 "$sd/box" || return 1
+        if [ $box_root -eq 1 ]; then chown -R "$uid:$uid" "$sd/box" || return 1; fi
+        build_labs "$slot" "$w" "${first[@]}" "${last[@]}" &
+        builder=$!
+        for lab in "${first[@]}" "${last[@]}"; do
+            if [[ " ${last[*]} " == *" $lab "* ]]; then
+                wait "$builder" 2>/dev/null # every build done: nothing beside the tests
+            else
+                while [ ! -e "$sd/report/$lab.built" ] && kill -0 "$builder" 2>/dev/null; do sleep 0.1; done
+            fi
+            grade_lab "$slot" "$student" "$lab" "${fps[$lab]}" || {
+                kill "$builder" 2>/dev/null
+                box_destroy "$slot"
+                return 1
+            }
+        done
+        wait "$builder" 2>/dev/null
+    fi
     box_destroy "$slot"
     rm -rf "$sd"
     write_results "$student"

@@ -20,13 +20,17 @@
 # Prints a line per patch, in the order of the files; exits 1 if a mutant
 # went unnoticed or a variant failed a test.
 #
-# Parallel: MUTANT_JOBS patches at a time (default 2). Each has its own
-# build and result folder, build/mutants/LAB-NAME (build/variants/... for
-# variants), and its lines are printed in order as soon as those before it
-# are done. The labs in TIMED_LABS (default "01 07": their tests compare
-# timings, parallel < 0.75 x serial and dynamic < 0.8 x static) run after
-# the others, one at a time, with nothing else of ours beside them, so that
-# a correct variant is never failed by a neighbour taking its core.
+# Parallel: MUTANT_JOBS patches at a time (default 3 for mutants, 2 for
+# variants). Each has its own build and result folder,
+# build/mutants/LAB-NAME (build/variants/... for variants), and its lines
+# are printed in order as soon as those before it are done. The labs in
+# TIMED_LABS (default "01 07": some of their tests compare timings,
+# parallel < 0.75 x serial and dynamic < 0.8 x static) run after the
+# others, one at a time, with nothing else of ours beside them, so that a
+# correct variant is never failed by a neighbour taking its core. A mutant
+# of those labs joins the others when the test its patch names (Caught by:)
+# is not one of the timing tests (TIMED_TESTS): a wrong answer is caught
+# by that test whatever the load.
 #
 # To make one: cp -r solutions/NN-x /tmp/m && edit /tmp/m/prog.c &&
 #   (cd solutions && diff -u NN-x/prog.c /tmp/m/prog.c) |
@@ -43,9 +47,18 @@ elif [ "${1:-}" = --record ]; then
 fi
 [ -d solutions ] || { echo "$kind: no solutions/ here"; exit 0; }
 only=${1:-}
-jobs=${MUTANT_JOBS:-2}
+# Mutants three at a time: most of a mutant's time is a build and one test
+# that waits on its programs, and a wrong answer only has to fail. Variants
+# two at a time: a correct answer must pass, and must not be failed by load.
+default_jobs=3
+[ $kind = variants ] && default_jobs=2
+jobs=${MUTANT_JOBS:-$default_jobs}
 case $jobs in '' | *[!0-9]* | 0) echo "$kind: MUTANT_JOBS must be a number >= 1" >&2; exit 2 ;; esac
 timed=" ${TIMED_LABS-01 07} "
+# The tests of those labs that compare timings. A mutant of a timed lab
+# whose patch names (Caught by:) a test not among them runs with the
+# others: only a timing test can be failed by a neighbour's load.
+timed_tests=${TIMED_TESTS-_run_at_the_same_time\$|::uneven_tasks_|::thread_pool_spreads_uneven_}
 
 # uses_twins LAB: the lab's tests run programs from a sanitizer build.
 uses_twins() {
@@ -73,13 +86,19 @@ caught() {
     grep -q "^not ok " "$1/tests.tap" 2>/dev/null
 }
 
+# ran_any WORK: the last run of WORK's tests ran at least one test
+ran_any() {
+    grep -q -E "^(not )?ok " "$1/tests.tap" 2>/dev/null
+}
+
 # A mutant's patch may start with a line "Caught by: suite::test" (written
 # by --record): that test runs first, alone; most mutants end there, after
 # a plain build and one test. Otherwise (or if it passes), the mutant is
 # built and tested without its sanitizer twins (the tests that need them
 # are skipped: KIT_TWINS_OPTIONAL), which catches most of the rest; only a
 # mutant those tests miss gets its twins (they cost twice the plain build)
-# and a run of every test. A variant gets everything at once: every test
+# and a run of every test; a mutant whose hinted test needs the twins gets
+# them at once. A variant gets everything at once: every test
 # must pass on it.
 test_patched() {
     local work=$1 lab=$2 patch=$3 hint
@@ -95,6 +114,15 @@ test_patched() {
     if [ -n "$hint" ]; then
         test_run "$work" "$lab" "$work/tests.tap" KIT_TWINS_OPTIONAL=1 KIT_ONLY="$hint"
         caught "$work" && return 0
+        # the hinted test needs the twins (it was left out): build them now
+        # rather than run every other test first
+        if ! ran_any "$work" && uses_twins "$lab"; then
+            build "$work" "$lab" "student-tsan-$lab" "student-asan-$lab" || return 2
+            test_run "$work" "$lab" "$work/tests.tap" KIT_ONLY="$hint"
+            caught "$work" && return 0
+            test_run "$work" "$lab" "$work/tests.tap"
+            return 0
+        fi
     fi
     test_run "$work" "$lab" "$work/tests.tap" KIT_TWINS_OPTIONAL=1
     caught "$work" && return 0
@@ -178,12 +206,25 @@ run_all() {
 }
 trap 'kill $(jobs -p) 2>/dev/null; exit 130' INT TERM
 
+# hinted_untimed PATCH: a mutant whose Caught-by test does not compare
+# timings
+hinted_untimed() {
+    local hint
+    [ $kind = mutants ] || return 1
+    hint=$(sed -n -E '1s/^Caught by: ([A-Za-z0-9_]+::[A-Za-z0-9_]+)$/\1/p' "$1")
+    [ -n "$hint" ] && ! grep -q -E "$timed_tests" <<<"$hint"
+}
+
 shopt -s nullglob
 free=() serial=()
 for patch in tests/$kind/*/*.patch; do
     lab=$(basename "$(dirname "$patch")")
     [ -n "$only" ] && [ "$lab" != "$only" ] && continue
-    if [[ $timed == *" ${lab%%-*} "* ]]; then serial+=("$patch"); else free+=("$patch"); fi
+    if [[ $timed == *" ${lab%%-*} "* ]] && ! hinted_untimed "$patch"; then
+        serial+=("$patch")
+    else
+        free+=("$patch")
+    fi
 done
 if [ ${#free[@]} -gt 0 ]; then
     [ ${#serial[@]} -gt 0 ] && echo "$kind: ${#free[@]} in labs without timing tests, $jobs at a time"
