@@ -14,7 +14,7 @@
 #   make valgrind     the tests with every reference run under valgrind
 #   make audit        check every lab against the lab contract
 #   make mutants      check that each lab's tests catch its plausible wrong
-#                     answers (tests/mutants/) [LAB=NN] [MUTANT_JOBS=3]
+#                     answers (tests/mutants/) [LAB=NN] [MUTANT_JOBS=4]
 #   make variants     check that correct answers written another way pass
 #                     every test (tests/variants/) [LAB=NN]
 #   make starters     regenerate labs/*/ from the references' solution markers
@@ -226,24 +226,24 @@ valgrind: deps
 	@$(SAN_ENV_valgrind) bash tests/tools/run-tests.sh $(BUILD)/ref 20 '!(grading*|harness*|lab15*)' "all labs, references under valgrind"
 
 audit: deps
-	@$(MAKE) --no-print-directory $(TEST_BIN)
+	@$(MAKE) --no-print-directory $(CORES_J) $(TEST_BIN)
 	@bash tests/tools/audit.sh
 
 # Plausible wrong answers (tests/mutants/NN-name/*.patch, applied to the
 # reference): the lab's tests must fail on every one of them.
-# MUTANT_JOBS=N at a time (default 3, 2 for variants); what labs whose
+# MUTANT_JOBS=N at a time (default 4, 3 for variants); what labs whose
 # tests compare timings (TIMED_LABS, default 01 07) need those tests for
 # runs after the rest, one at a time (tests/tools/mutants.sh).
 # The libraries are built first: parallel builds must not race for them.
 KIT_LIBS := $(foreach f,plain tsan asan,$(BUILD)/lib/$(f)/libkit.a)
 mutants: deps
-	@$(MAKE) --no-print-directory -s $(TEST_BIN) $(KIT_LIBS)
+	@$(MAKE) --no-print-directory -s $(CORES_J) $(TEST_BIN) $(KIT_LIBS)
 	@bash tests/tools/mutants.sh $(lab)
 
 # Correct answers written another way (tests/variants/NN-name/*.patch):
 # every test of the lab must pass on each.
 variants: deps
-	@$(MAKE) --no-print-directory -s $(TEST_BIN) $(KIT_LIBS)
+	@$(MAKE) --no-print-directory -s $(CORES_J) $(TEST_BIN) $(KIT_LIBS)
 	@bash tests/tools/variants.sh $(lab)
 
 starters:
@@ -268,13 +268,15 @@ format:
 # headers) for little.
 LINT_SIZE_DIRS ?= common tests/harness solutions
 # TIDY_FLAGS_LABS: include paths a lab's own compiler adds (tests/NN/lab.mk)
+# Where a target builds the tests before its long run: one compiler per core.
+CORES_J = -j$(shell nproc 2>/dev/null || echo 2)
 TIDY_FLAGS = $(filter-out -MMD -MP,$(CFLAGS_plain)) -Icommon -Itests/harness $(TIDY_FLAGS_LABS)
 lint:
 	@bash tests/tools/deps.sh lint
 	clang-format --dry-run --Werror $(FORMAT_FILES)
-	clang-tidy --quiet $(wildcard common/*.c) \
-	  $(if $(filter solutions,$(LINT_SIZE_DIRS)),,--checks=-readability-function-size) \
-	  $(wildcard solutions/*/*.c) -- $(TIDY_FLAGS)
+	@# clang-tidy on two cores: eight files to a run, two runs at a time
+	printf '%s\n' $(wildcard common/*.c) $(wildcard solutions/*/*.c) | xargs -P 2 -n 8 sh -c \
+	  'exec clang-tidy --quiet $(if $(filter solutions,$(LINT_SIZE_DIRS)),,--checks=-readability-function-size) "$$@" -- $(TIDY_FLAGS)' clang-tidy
 	clang-tidy --quiet --checks=-*,readability-function-size \
 	  $(wildcard $(addsuffix /*.c,$(filter-out common solutions,$(LINT_SIZE_DIRS)))) -- \
 	  $(TIDY_FLAGS) $(shell pkg-config --cflags criterion 2>/dev/null)

@@ -18,11 +18,11 @@ GRADE_OUT ?= $(BUILD)/grade
 .PHONY: grade test-grading
 grade: deps
 	@$(if $(SUBMISSIONS),,$(error Say where the submissions are: make grade SUBMISSIONS=DIR))
-	@$(MAKE) --no-print-directory -s $(TEST_BIN) $(foreach f,plain tsan asan,$(BUILD)/lib/$(f)/libkit.a)
+	@$(MAKE) --no-print-directory -s $(CORES_J) $(TEST_BIN) $(foreach f,plain tsan asan,$(BUILD)/lib/$(f)/libkit.a)
 	@bash tests/grade/grade.sh -j $(or $(JOBS),1) $(if $(FRESH),--fresh) \
 	  $(if $(GRADE_LABS),--labs "$(GRADE_LABS)") "$(SUBMISSIONS)" "$(GRADE_OUT)"
 
 test-grading: deps
-	@$(MAKE) --no-print-directory $(TEST_BIN) $(foreach f,plain tsan asan,$(BUILD)/lib/$(f)/libkit.a)
+	@$(MAKE) --no-print-directory $(CORES_J) $(TEST_BIN) $(foreach f,plain tsan asan,$(BUILD)/lib/$(f)/libkit.a)
 	@KIT_GRADING_FULL=1 bash tests/tools/run-tests.sh $(BUILD)/ref 1 'grading_class' \
 	  "class grading: the whole sample class"

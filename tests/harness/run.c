@@ -331,9 +331,13 @@ static void exec_child(const char *path, const char *const argv[], int in,
         (void)ignored;
         _exit(127);
     }
-    /* Dispositions set to "ignore" survive exec: give the program the
-     * defaults it would have from a shell (lab 03 relies on SIGPIPE). */
-    signal(SIGPIPE, SIG_DFL);
+    /* Dispositions set to "ignore" survive exec (nohup ignores SIGHUP, a
+     * script's background job SIGINT and SIGQUIT): give the program every
+     * default, as a shell in a terminal would (lab 03 relies on SIGPIPE's,
+     * lab 01's `hello -k 1` on SIGHUP's). SIGKILL and SIGSTOP, and the
+     * signals the C library keeps for itself, are refused: no matter. */
+    for (int sig = 1; sig <= SIGRTMAX; sig++)
+        signal(sig, SIG_DFL);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);

@@ -36,11 +36,12 @@ jobs=${AUDIT_JOBS:-3}
 # not build side by side), then run the starters' tests, JOBS at a time.
 labs=()
 for dir in labs/[0-9][0-9]-*/; do labs+=("$(basename "$dir")"); done
-running=0
+# A compiler per core: the builds are most of this phase's CPU.
+running=0 cores=-j$(nproc 2>/dev/null || echo 2)
 for lab in "${labs[@]}"; do
     num=${lab%%-*}
-    if make --no-print-directory -s "student-$lab" "student-tsan-$lab" "student-asan-$lab" >"build/audit/$lab-student-build.log" 2>&1 &&
-        make --no-print-directory -s "ref-$lab" "ref-tsan-$lab" "ref-asan-$lab" >"build/audit/$lab-ref-build.log" 2>&1; then
+    if make --no-print-directory -s "$cores" "student-$lab" "student-tsan-$lab" "student-asan-$lab" >"build/audit/$lab-student-build.log" 2>&1 &&
+        make --no-print-directory -s "$cores" "ref-$lab" "ref-tsan-$lab" "ref-asan-$lab" >"build/audit/$lab-ref-build.log" 2>&1; then
         KIT_TAP_OUT=build/audit/$lab-starter.tap bash tests/tools/run-tests.sh build/student 1 "lab$num*" "starter" \
             >"build/audit/$lab-starter.log" 2>&1 &
         running=$((running + 1))

@@ -20,7 +20,7 @@
 # Prints a line per patch, in the order of the files; exits 1 if a mutant
 # went unnoticed or a variant failed a test.
 #
-# Parallel: MUTANT_JOBS patches at a time (default 3 for mutants, 2 for
+# Parallel: MUTANT_JOBS patches at a time (default 4 for mutants, 3 for
 # variants). Each has its own build and result folder,
 # build/mutants/LAB-NAME (build/variants/... for variants), and its lines
 # are printed in order as soon as those before it are done. The labs in
@@ -30,7 +30,9 @@
 # correct variant is never failed by a neighbour taking its core. A mutant
 # of those labs joins the others when the test its patch names (Caught by:)
 # is not one of the timing tests (TIMED_TESTS): a wrong answer is caught
-# by that test whatever the load.
+# by that test whatever the load. (Should that test miss it, the run of
+# every test that follows runs beside the others too; its line names the
+# test that caught it, which --record then writes on the patch.)
 #
 # To make one: cp -r solutions/NN-x /tmp/m && edit /tmp/m/prog.c &&
 #   (cd solutions && diff -u NN-x/prog.c /tmp/m/prog.c) |
@@ -47,11 +49,14 @@ elif [ "${1:-}" = --record ]; then
 fi
 [ -d solutions ] || { echo "$kind: no solutions/ here"; exit 0; }
 only=${1:-}
-# Mutants three at a time: most of a mutant's time is a build and one test
-# that waits on its programs, and a wrong answer only has to fail. Variants
-# two at a time: a correct answer must pass, and must not be failed by load.
-default_jobs=3
-[ $kind = variants ] && default_jobs=2
+# Mutants four at a time: most of a mutant's time is a build and one test
+# that waits on its programs (many wrong answers hang until the test's
+# timeout), and a wrong answer only has to fail. Variants three at a time,
+# as make test runs four labs at a time: the tests are written to pass a
+# correct answer on a loaded machine (the labs whose tests compare timings
+# come after the others, alone).
+default_jobs=4
+[ $kind = variants ] && default_jobs=3
 jobs=${MUTANT_JOBS:-$default_jobs}
 case $jobs in '' | *[!0-9]* | 0) echo "$kind: MUTANT_JOBS must be a number >= 1" >&2; exit 2 ;; esac
 timed=" ${TIMED_LABS-01 07} "

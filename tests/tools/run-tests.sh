@@ -4,9 +4,10 @@
 # Runs the kit's Criterion tests whose suite matches the glob SUITES
 # ('*' for all, 'lab03*' for one lab) against the programs under BIN_ROOT
 # (build/ref, build/student, build/ref-tsan, ...), one test at a time (-j1:
-# tests compare timings and watch /dev/shm, so they must not overlap).
-# The run is wrapped in a PID namespace with a private /dev/shm where the
-# system allows it (see below). When something fails it
+# tests compare timings and watch /dev/shm, so they must not overlap in
+# one sandbox). The run is wrapped in a PID namespace with a private
+# /dev/shm where the system allows it (see below); in the student's mode
+# (KIT_ORDERED) each test gets a sandbox of its own. When something fails it
 # lists what, then repeats Criterion's synthesis line so that it is last.
 #
 # Environment:
@@ -14,7 +15,9 @@
 #                     a test name or part of one (a glob; 'suite::name' or
 #                     'suite/name' to name the suite too)
 #   KIT_ORDERED=1     the student's mode (make check): the tests run one
-#                     Criterion run each, in the order they are written in
+#                     Criterion run each, each in a sandbox of its own,
+#                     KIT_CHECK_JOBS at a time (default 2; 1 in TIMED_LABS),
+#                     reported in the order they are written in
 #                     tests/NN-name.c (the handout's order; Criterion's own
 #                     order is alphabetical), with a line per test; then the
 #                     first failure in that order with its full message, the
