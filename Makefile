@@ -232,18 +232,21 @@ audit: deps
 # Plausible wrong answers (tests/mutants/NN-name/*.patch, applied to the
 # reference): the lab's tests must fail on every one of them.
 # MUTANT_JOBS=N at a time (default 4, 3 for variants); what labs whose
-# tests compare timings (TIMED_LABS, default 01 07) need those tests for
+# tests compare timings (TIMED_LABS, default 07) need those tests for
 # runs after the rest, one at a time (tests/tools/mutants.sh).
 # The libraries are built first: parallel builds must not race for them.
+# So is the reference with its twins: each patched copy starts from a copy
+# of their objects and compiles only what its patch changed.
 KIT_LIBS := $(foreach f,plain tsan asan,$(BUILD)/lib/$(f)/libkit.a)
+MUTANT_PREREQS = $(TEST_BIN) $(KIT_LIBS) $(call with_twins,ref,$(or $(lab),$(LABS)))
 mutants: deps
-	@$(MAKE) --no-print-directory -s $(CORES_J) $(TEST_BIN) $(KIT_LIBS)
+	@$(MAKE) --no-print-directory -s $(CORES_J) $(MUTANT_PREREQS)
 	@bash tests/tools/mutants.sh $(lab)
 
 # Correct answers written another way (tests/variants/NN-name/*.patch):
 # every test of the lab must pass on each.
 variants: deps
-	@$(MAKE) --no-print-directory -s $(CORES_J) $(TEST_BIN) $(KIT_LIBS)
+	@$(MAKE) --no-print-directory -s $(CORES_J) $(MUTANT_PREREQS)
 	@bash tests/tools/variants.sh $(lab)
 
 starters:

@@ -394,7 +394,12 @@ static struct run_result *task_pids(const char *mode, const char *todo,
 }
 
 /* Run serially, then in mode; the parallel run must take at least the
- * longest task (sleep guarantees that) and clearly less than the serial. */
+ * longest task (sleep guarantees that) and clearly less than the serial.
+ * The two runs are compared, never a clock against a constant: a slow
+ * machine slows both. One more pair of runs is made when the parallel run
+ * was not fast enough, so that a correct program whose start was held up
+ * by a busy machine is not failed (the lab's tests run two at a time); a
+ * program that waits for each task before the next is slow both times. */
 static void check_parallel(const char *mode, const char *todo)
 {
     /* Under valgrind every start costs a second or two: longer tasks keep
@@ -403,10 +408,17 @@ static void check_parallel(const char *mode, const char *todo)
     const char *a = vg ? "1.6" : "0.4", *b = vg ? "0.8" : "0.2",
                *c = vg ? "1.2" : "0.3";
     double longest = vg ? 1.6 : 0.4;
-    struct run_result *serial = RUN("sleeps", "-m", "serial", a, b, c);
-    run_expect_success(serial, "serial mode is provided: do not change it");
-    struct run_result *par = RUN("sleeps", "-m", mode, a, b, c);
-    run_expect_success(par, todo);
+    struct run_result *serial = NULL, *par = NULL;
+    for (int attempt = 1; attempt <= 2; attempt++) {
+        run_free(serial);
+        run_free(par);
+        serial = RUN("sleeps", "-m", "serial", a, b, c);
+        run_expect_success(serial, "serial mode is provided: do not change it");
+        par = RUN("sleeps", "-m", mode, a, b, c);
+        run_expect_success(par, todo);
+        if (par->elapsed < 0.75 * serial->elapsed)
+            break;
+    }
     for (int k = 1; k <= 3; k++) {
         char done[32];
         snprintf(done, sizeof done, "task %d: done", k);
@@ -428,10 +440,10 @@ static void check_parallel(const char *mode, const char *todo)
         mode, par->elapsed, longest);
     cr_assert_lt(
         par->elapsed, 0.75 * serial->elapsed,
-        "Mode %s took %.3f s, serial took %.3f s (0.4+0.2+0.3). Running "
-        "at the same time, the total should be near the longest task, "
-        "well under the sum. Do you wait for each task before starting "
-        "the next? Start them all first, then wait for them all.",
+        "Mode %s took %.3f s, serial took %.3f s (0.4+0.2+0.3), twice. "
+        "Running at the same time, the total should be near the longest "
+        "task, well under the sum. Do you wait for each task before "
+        "starting the next? Start them all first, then wait for them all.",
         mode, par->elapsed, serial->elapsed);
     run_free(serial);
     run_free(par);

@@ -78,8 +78,8 @@ box_detect() {
         # hand controllers down (any other cgroup with processes in it, such
         # as our login's, cannot give its children any). kit-box.* gets
         # pids (and memory) for its children, the slots, which hold the
-        # limits; a slot's lanes, where the processes are, get no
-        # controller of their own and count against the slot's.
+        # limits; a slot hands pids down to its lanes, where the
+        # processes are (box_open), and the memory limit is the slot's.
         box_remove_stale "$top"
         if echo +pids >"$top/cgroup.subtree_control" 2>/dev/null &&
             mkdir "$top/$cg" 2>/dev/null &&
@@ -139,9 +139,11 @@ box_alloc_uids() {
 }
 
 # box_open SLOT: fresh cgroups for the slot, each with the limits: the
-# slot's (its test lanes share it) and the build's (buildSLOT, beside it:
-# a lab's build may run while the slot's previous lab is tested, and must
-# neither count against those tests' limits nor be starved by them).
+# slot's (its test lanes share its memory limit; each lane has a process
+# limit of its own, box_run, and the slot one for them all) and the
+# build's (buildSLOT, beside it: a lab's build may run while the slot's
+# previous lab is tested, and must neither count against those tests'
+# limits nor be starved by them).
 box_open() {
     local slot=$1
     [ $box_cg = none ] && return 0
@@ -151,7 +153,13 @@ box_open() {
             box_empty_cgroup "$d"
             mkdir -p "$d" || return 1
         done
-        echo "$GRADE_PIDS" >"$box_pids_dir/$g/pids.max" || return 1
+        if [ $g = "slot$slot" ]; then
+            echo "$((GRADE_PIDS * $(box_lanes_max)))" >"$box_pids_dir/$g/pids.max" || return 1
+            # v2: the lanes get pids files of their own
+            [ $box_cg = v1 ] || echo +pids >"$box_pids_dir/$g/cgroup.subtree_control" || return 1
+        else
+            echo "$GRADE_PIDS" >"$box_pids_dir/$g/pids.max" || return 1
+        fi
         if [ -n "$box_mem_dir" ]; then
             if [ $box_cg = v1 ]; then
                 echo "$GRADE_MEM" >"$box_mem_dir/$g/memory.limit_in_bytes" || return 1
@@ -176,9 +184,9 @@ box_lane_cgroups() {
     return 0
 }
 
-# How many forks the slot's pids limit has refused so far. v1 counts them
-# in the cgroup that forked (a lane), v2 in the slot (the lanes have no
-# pids files of their own there): add up whichever files exist.
+# How many forks the slot's pids limits have refused so far. v1 counts them
+# in the cgroup that forked (a lane), v2 in the cgroup whose limit was hit
+# (a lane, or the slot): add up whichever files exist.
 box_pids_refused() {
     [ $box_cg = none ] && { echo 0; return; }
     local d=$box_pids_dir/slot$1
@@ -309,6 +317,9 @@ box_run() {
     if [ $box_cg != none ]; then
         mapfile -t cgs < <(box_lane_cgroups "$slot" "$lane")
         mkdir -p "${cgs[@]}" || return 125
+        # GRADE_PIDS for each box: a fork bomb in one test must not fail
+        # the test beside it (the slot's limit is for all its lanes)
+        [ "$lane" = build ] || echo "$GRADE_PIDS" >"${cgs[0]}/pids.max" || return 125
     fi
     [ -z "$box_mem_dir" ] && mem_rlimit=(--as="$((GRADE_MEM * 4))")
     box_root_args
@@ -323,8 +334,11 @@ box_run() {
     (
         local cg
         for cg in "${cgs[@]}"; do echo "$BASHPID" >"$cg/cgroup.procs" || exit 125; done
-        # Not root: RLIMIT_NPROC counts all of our processes; allow for them.
+        # RLIMIT_NPROC counts all the processes of the uid: those of every
+        # box of the slot (the cgroups limit each box; without them, one
+        # box at a time), and, not root, all of ours; allow for them.
         local nproc=$GRADE_PIDS
+        [ $box_cg = none ] || nproc=$((GRADE_PIDS * ($(box_lanes_max) + 1)))
         [ $box_root -eq 1 ] || nproc=$(($(ps -e -o uid= | awk -v u="$uid" '$1 == u' | wc -l) + GRADE_PIDS))
         # The box inherits no lock (grade.sh holds some on fds).
         local fd

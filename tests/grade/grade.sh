@@ -24,9 +24,10 @@
 # sanitizer twins the lab's tests use, GRADE_BUILD_JOBS (default 2)
 # compilers at a time. The tests run GRADE_TEST_JOBS (default 2) boxes of
 # a student at a time, a lab's tests shared evenly among them, at most
-# GRADE_BATCH (default 6) to a box, a fresh box for each batch (a test
+# GRADE_BATCH (default 6) to a box (every Nth test: a hung program's
+# timeouts are shared too), a fresh box for each batch (a test
 # that leaves no verdict, because its box ended early, runs again in a box
-# of its own); the labs of GRADE_SERIAL_LABS (default "01 07": their
+# of its own); the labs of GRADE_SERIAL_LABS (default "07": its
 # tests compare timings) come last, after every build, one box at a time.
 # Points:
 # tests/rubric/NN-name.txt; a test without points, or a rubric line naming
@@ -232,7 +233,7 @@ for lab in "${labs[@]}"; do
         grep -q -w "RUN_${s^^}" "tests/$lab.c" tests/"$lab"/*.c 2>/dev/null && twins[$lab]+=" $s"
     done
 done
-GRADE_SERIAL_LABS=${GRADE_SERIAL_LABS-01 07}
+GRADE_SERIAL_LABS=${GRADE_SERIAL_LABS-07}
 GRADE_TEST_JOBS=${GRADE_TEST_JOBS:-2}
 [[ $GRADE_TEST_JOBS =~ ^[1-9]$ ]] || { echo "grade: GRADE_TEST_JOBS must be 1-9" >&2; exit 2; }
 GRADE_BATCH=${GRADE_BATCH:-6}
@@ -426,22 +427,28 @@ grade_lab() {
     : >"$w/$lab.leftovers"
     start=$SECONDS
     # As many tests to a box as share the lanes evenly, at most GRADE_BATCH.
-    local per=$(((${#tests[@]} + lanes - 1) / lanes))
+    # A box takes every nb-th test (nb boxes in all), not a run of
+    # neighbours: the tests of one program sit together, and when that
+    # program hangs, its timeouts are then shared between the lanes.
+    local per=$(((${#tests[@]} + lanes - 1) / lanes)) nb
     [ $per -gt "$GRADE_BATCH" ] && per=$GRADE_BATCH
     [ $per -lt 1 ] && per=1
-    for ((i = 0; i < ${#tests[@]}; i += per)); do
-        n=$((${#tests[@]} - i))
-        [ $n -gt "$per" ] && n=$per
+    nb=$(((${#tests[@]} + per - 1) / per))
+    local -a batch
+    for ((i = 0; i < nb; i++)); do
+        batch=()
+        for ((k = i; k < ${#tests[@]}; k += nb)); do batch+=("$k"); done
+        n=${#batch[@]}
         while [ ${#free_lanes[@]} -eq 0 ]; do reap_test || return 1; done
         budget=$((GRADE_LAB_TIMEOUT - (SECONDS - start)))
         if [ $budget -le 0 ]; then
-            for ((k = i; k < i + n; k++)); do not_run_row "${tests[$k]}" >"$r/$k.tsv"; done
+            for k in "${batch[@]}"; do not_run_row "${tests[$k]}" >"$r/$k.tsv"; done
             continue
         fi
         [ $budget -gt $((GRADE_TEST_TIMEOUT * n)) ] && budget=$((GRADE_TEST_TIMEOUT * n))
         lane=${free_lanes[0]}
         free_lanes=("${free_lanes[@]:1}")
-        run_batch "$slot" "$lane" "$i" "$n" "$budget" "$r" "$start" &
+        run_batch "$slot" "$lane" "$budget" "$r" "$start" "${batch[@]}" &
         lane_of[$!]=$lane
     done
     while [ ${#lane_of[@]} -gt 0 ]; do reap_test || return 1; done
@@ -529,27 +536,28 @@ run_test() {
     return 0
 }
 
-# run_batch SLOT LANE FIRST COUNT SECONDS RUN START: grade_lab's tests
-# FIRST .. FIRST+COUNT-1 in one fresh box; each one's row in RUN/I.tsv.
+# run_batch SLOT LANE SECONDS RUN START I...: grade_lab's tests number I...
+# in one fresh box; each one's row in RUN/I.tsv.
 # Criterion writes its report when the run ends: a box that ended early
 # (a test that outlived its own timeout, or took the runner down) leaves
 # no line for some tests, and each of those runs again alone, so that it
 # is graded exactly as if every test had a box of its own. Returns 1 when
 # a box could not start.
 run_batch() {
-    local slot=$1 lane=$2 first=$3 count=$4 secs=$5 r=$6 start=$7 k t line budget
+    local slot=$1 lane=$2 secs=$3 r=$4 start=$5 first=$6 k t line budget
+    shift 5
     local -a names=()
-    if [ "$count" -eq 1 ]; then
+    if [ $# -eq 1 ]; then
         run_test "$slot" "$lane" "${tests[$first]}" "$secs" "$r/$first"
         return
     fi
-    for ((k = first; k < first + count; k++)); do
+    for k in "$@"; do
         t=${tests[$k]}
         names+=("${t%%::*}/${t#*::}")
     done
     box_tests "$slot" "$lane" "$secs" "@($(IFS='|'; echo "${names[*]}"))" "$r/b$first"
     [ $? -eq 125 ] && return 1
-    for ((k = first; k < first + count; k++)); do
+    for k in "$@"; do
         t=${tests[$k]}
         line=$(awk -F'\t' -v t="$t" '$1 == t' "$r/b$first.lines" | head -n 1)
         if [ -n "$line" ]; then

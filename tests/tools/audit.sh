@@ -21,7 +21,7 @@
 # starter runs (6) are mostly tests waiting for their timeouts, so they run
 # AUDIT_JOBS labs at a time (default 3; load can only make a starter fail
 # more); the reference runs (7) one lab at
-# a time after them (tests of labs 01 and 07 compare timings).
+# a time after them (tests of lab 07 compare timings of CPU-bound work).
 # AUDIT_REFERENCE=0 leaves out 7 (CI does: its last step, make test, runs
 # every reference test anyway).
 set -u

@@ -24,8 +24,8 @@
 # variants). Each has its own build and result folder,
 # build/mutants/LAB-NAME (build/variants/... for variants), and its lines
 # are printed in order as soon as those before it are done. The labs in
-# TIMED_LABS (default "01 07": some of their tests compare timings,
-# parallel < 0.75 x serial and dynamic < 0.8 x static) run after the
+# TIMED_LABS (default "07": some of its tests compare the timings of
+# CPU-bound work, dynamic < 0.8 x static) run after the
 # others, one at a time, with nothing else of ours beside them, so that a
 # correct variant is never failed by a neighbour taking its core. A mutant
 # of those labs joins the others when the test its patch names (Caught by:)
@@ -53,17 +53,18 @@ only=${1:-}
 # that waits on its programs (many wrong answers hang until the test's
 # timeout), and a wrong answer only has to fail. Variants three at a time,
 # as make test runs four labs at a time: the tests are written to pass a
-# correct answer on a loaded machine (the labs whose tests compare timings
-# come after the others, alone).
+# correct answer on a loaded machine (lab 01's sleep timings measure twice
+# before they fail; the labs whose tests compare the timings of CPU-bound
+# work come after the others, alone).
 default_jobs=4
 [ $kind = variants ] && default_jobs=3
 jobs=${MUTANT_JOBS:-$default_jobs}
 case $jobs in '' | *[!0-9]* | 0) echo "$kind: MUTANT_JOBS must be a number >= 1" >&2; exit 2 ;; esac
-timed=" ${TIMED_LABS-01 07} "
+timed=" ${TIMED_LABS-07} "
 # The tests of those labs that compare timings. A mutant of a timed lab
 # whose patch names (Caught by:) a test not among them runs with the
 # others: only a timing test can be failed by a neighbour's load.
-timed_tests=${TIMED_TESTS-_run_at_the_same_time\$|::uneven_tasks_|::thread_pool_spreads_uneven_}
+timed_tests=${TIMED_TESTS-::uneven_tasks_|::thread_pool_spreads_uneven_}
 
 # uses_twins LAB: the lab's tests run programs from a sanitizer build.
 uses_twins() {
@@ -72,8 +73,14 @@ uses_twins() {
 
 # build WORK LAB TARGET...: build those targets of the patched copy.
 build() {
-    local work=$1 lab=$2
+    local work=$1 lab=$2 t
     shift 2
+    for t in "$@"; do
+        case $t in
+            student-tsan-*) seed "$work" "$lab" -tsan ;;
+            student-asan-*) seed "$work" "$lab" -asan ;;
+        esac >>"$work/build.log" 2>&1 || return 1
+    done
     make --no-print-directory -s "$@" STUDENT_ROOT="$work/src" STUDENT_OUT="$work/bin" >>"$work/build.log" 2>&1
 }
 
@@ -141,6 +148,24 @@ test_patched() {
     return 0
 }
 
+# seed WORK LAB VARIANT: start WORK's build VARIANT ("" for the plain one,
+# -tsan, -asan) from a copy of the reference's (its objects and programs,
+# with their times), so that make compiles only the files the patch changed
+# (and what includes them) and relinks. The sources were copied with their
+# times too; the dependency files name the reference's paths, which are
+# rewritten to WORK's. A twin is seeded only when it is built (build): a
+# copy of the reference's sanitizer programs must never be tested in the
+# mutant's place. A reference not built leaves a full build.
+seed() {
+    local work=$1 lab=$2 v=$3 from to
+    from=build/ref$v/$lab to=$work/bin$v/$lab
+    [ -d "$from/obj" ] && [ ! -e "$to" ] || return 0
+    mkdir -p "$to" && cp -rp "$from/." "$to/" || return 1
+    find "$to/obj" -name '*.d' -exec sed -i \
+        -e "s|build/ref$v/$lab/|$work/bin$v/$lab/|g" \
+        -e "s|solutions/$lab/|$work/src/$lab/|g" {} +
+}
+
 # run_one PATCH: apply, build, test; leave one line in WORK/result.
 run_one() {
     local patch=$1 lab name work caught ran first line built=0
@@ -149,9 +174,11 @@ run_one() {
     work=build/$kind/$lab-$name
     rm -rf "$work"
     mkdir -p "$work/src"
-    cp -r "solutions/$lab" "$work/src/$lab"
+    cp -rp "solutions/$lab" "$work/src/$lab"
     if ! (cd "$work/src" && patch -s -p0 <"../../../../$patch") >"$work/patch.log" 2>&1; then
         line="  FAIL   $lab/$name: the patch no longer applies to the reference ($work/patch.log)"
+    elif ! seed "$work" "$lab" "" >>"$work/patch.log" 2>&1; then
+        line="  FAIL   $lab/$name: the reference's build could not be copied ($work/patch.log)"
     elif test_patched "$work" "$lab" "$patch" || built=$?; [ "$built" -eq 2 ]; then
         line="  FAIL   $lab/$name: does not compile ($work/build.log): it must build"
     else
