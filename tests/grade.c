@@ -458,6 +458,13 @@ Test(grading_class, every_score_reason_and_leftover_of_the_sample_class)
               "grade.sh did not name its scratch folder:\n%s", log);
     cr_expect(dir[0] != '\0' && access(dir, F_OK) != 0,
               "the scratch folder %s outlived grading", dir);
+    /* grade.sh names the lock of OUT after a hash of its path */
+    char *lock = command_output(
+        "out=$(cd build/grade-sample/out && pwd -P) && "
+        "ls ${GRADE_STATE:-/var/lib/kit-grade}/out.$(printf %s \"$out\" | "
+        "sha256sum | cut -c1-16).lock 2>/dev/null");
+    cr_expect_str_empty(lock, "the lock of the grading's OUT outlived it:\n%s",
+                        lock);
     if (listening) {
         int c = accept(listener, NULL, NULL);
         cr_expect(c == -1 && (errno == EAGAIN || errno == EWOULDBLOCK),
@@ -469,6 +476,7 @@ Test(grading_class, every_score_reason_and_leftover_of_the_sample_class)
     if (listener != -1)
         close(listener);
     free(planted);
+    free(lock);
     free(bin);
     free(bin_after);
     free(kit_before);

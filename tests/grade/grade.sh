@@ -140,10 +140,20 @@ if [ "$(stat -c %u -- "$out")" != "$(id -u)" ] || [ -n "$(find "$out" -maxdepth 
     echo "grade: OUT ($out) must be $(id -un)'s and writable by no one else" >&2
     exit 2
 fi
-# One grading at a time per OUT; the lock is in the state folder.
-exec {fd}>>"$state/out.$(printf '%s' "$out" | sha256sum | cut -c1-16).lock" || exit 1
+# One grading at a time per OUT; the lock is in the state folder. Its
+# holder removes it at the end (still holding it), so that the folder does
+# not fill up with the locks of OUTs long gone; a run that opened it just
+# before then finds, once it holds it, that it is no longer the file of
+# that name, and starts again.
+out_lock=$state/out.$(printf '%s' "$out" | sha256sum | cut -c1-16).lock
+while :; do
+    exec {fd}>>"$out_lock" || exit 1
+    flock -n "$fd" || { echo "grade: $out is being graded by another run" >&2; exit 1; }
+    [ "$(stat -L -c %d:%i "/proc/self/fd/$fd")" = "$(stat -c %d:%i "$out_lock" 2>/dev/null)" ] && break
+    exec {fd}>&-
+done
 grade_lock_fds+=("$fd")
-flock -n "$fd" || { echo "grade: $out is being graded by another run" >&2; exit 1; }
+trap 'rm -f "$out_lock"' EXIT
 
 # Scratch of grading runs that were killed (their lock is free): remove.
 for d in "$state"/run.*/; do
@@ -179,8 +189,8 @@ cleanup() {
     rm -f "$out"/.gradebook.*
 }
 declare -A running=() # pid -> "slot student"
-trap cleanup EXIT
-trap 'cleanup; write_gradebook 2>/dev/null; echo "grade: interrupted; run again to go on where it stopped" >&2; exit 130' INT TERM HUP PIPE
+trap 'cleanup; rm -f "$out_lock"' EXIT
+trap 'cleanup; write_gradebook 2>/dev/null; rm -f "$out_lock"; echo "grade: interrupted; run again to go on where it stopped" >&2; exit 130' INT TERM HUP PIPE
 
 # ---- the labs, their tests and points ---------------------------------
 
