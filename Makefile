@@ -232,7 +232,7 @@ audit: deps
 # Plausible wrong answers (tests/mutants/NN-name/*.patch, applied to the
 # reference): the lab's tests must fail on every one of them.
 # MUTANT_JOBS=N at a time (default 4, 3 for variants); what labs whose
-# tests compare timings (TIMED_LABS, default 07) need those tests for
+# tests compare timings (TIMED_LABS, default none) need those tests for
 # runs after the rest, one at a time (tests/tools/mutants.sh).
 # The libraries are built first: parallel builds must not race for them.
 # So is the reference with its twins: each patched copy starts from a copy

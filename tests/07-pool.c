@@ -247,13 +247,24 @@ Test(lab07_pool, uneven_tasks_are_handed_out_dynamically)
     /* Of 8 tasks, 0 and 2 sleep 0.3 s, the others none; two workers.
      * Dynamic: worker A takes task 0, B takes 1 then 2 (about 0.3 s).
      * Static blocks (0-3 | 4-7) and round-robin (even | odd) alike give
-     * both slow tasks to one worker (about 0.6 s). */
-    struct drv *dyn = DRV(NULL, DRV_HINT, "-m", "uneven", "-w", "2", "-n", "8");
-    struct drv *sta =
-        DRV(NULL, DRV_HINT, "-m", "uneven", "-w", "2", "-n", "8", "-S");
-    expect_results_in_order(dyn, 0, 8, -1);
-    expect_results_in_order(sta, 0, 8, -1);
-    int slow_workers = distinct_workers(dyn, 0, 4, true);
+     * both slow tasks to one worker (about 0.6 s). The tasks sleep, so
+     * load barely changes this; still, a worker held up for 0.3 s on a
+     * busy machine (the tests run side by side) would look static: the
+     * runs are made once more before the test fails. Static hand-out
+     * fails both times. */
+    struct drv *dyn = NULL, *sta = NULL;
+    int slow_workers = 0;
+    for (int attempt = 1; attempt <= 2; attempt++) {
+        free(dyn);
+        free(sta);
+        dyn = DRV(NULL, DRV_HINT, "-m", "uneven", "-w", "2", "-n", "8");
+        sta = DRV(NULL, DRV_HINT, "-m", "uneven", "-w", "2", "-n", "8", "-S");
+        expect_results_in_order(dyn, 0, 8, -1);
+        expect_results_in_order(sta, 0, 8, -1);
+        slow_workers = distinct_workers(dyn, 0, 4, true);
+        if (slow_workers == 2 && dyn->elapsed < 0.8 * sta->elapsed)
+            break;
+    }
     cr_assert_eq(slow_workers, 2,
                  "The 2 slow tasks (0 and 2 of 8) were both run by one "
                  "worker of 2: that is static hand-out (blocks or round "
@@ -599,9 +610,16 @@ Test(lab07_tpool, thread_pool_map_in_order_on_several_threads)
 
 Test(lab07_tpool, thread_pool_spreads_uneven_tasks_and_runs_async_jobs)
 {
+    /* As for the process pool: a thread held up on a busy machine gets
+     * one more run before the test fails. */
     struct drv *d =
         DRV(NULL, THREAD_HINT, "-T", "-m", "uneven", "-w", "2", "-n", "8");
     expect_results_in_order(d, 0, 8, -1);
+    if (distinct_workers(d, 0, 4, true) != 2) {
+        free(d);
+        d = DRV(NULL, THREAD_HINT, "-T", "-m", "uneven", "-w", "2", "-n", "8");
+        expect_results_in_order(d, 0, 8, -1);
+    }
     cr_assert_eq(distinct_workers(d, 0, 4, true), 2,
                  "The 2 slow tasks (0 and 2) were both run by one thread "
                  "of 2: each free thread must take the next task.\n%s",

@@ -27,8 +27,8 @@
 # GRADE_BATCH (default 6) to a box (every Nth test: a hung program's
 # timeouts are shared too), a fresh box for each batch (a test
 # that leaves no verdict, because its box ended early, runs again in a box
-# of its own); the labs of GRADE_SERIAL_LABS (default "07": its
-# tests compare timings) come last, after every build, one box at a time.
+# of its own); the labs of GRADE_SERIAL_LABS (default none: a lab whose
+# tests compare timings of CPU-bound work) come last, after every build, one box at a time.
 # Points:
 # tests/rubric/NN-name.txt; a test without points, or a rubric line naming
 # no test, stops grading before it starts.
@@ -243,7 +243,7 @@ for lab in "${labs[@]}"; do
         grep -q -w "RUN_${s^^}" "tests/$lab.c" tests/"$lab"/*.c 2>/dev/null && twins[$lab]+=" $s"
     done
 done
-GRADE_SERIAL_LABS=${GRADE_SERIAL_LABS-07}
+GRADE_SERIAL_LABS=${GRADE_SERIAL_LABS-}
 GRADE_TEST_JOBS=${GRADE_TEST_JOBS:-2}
 [[ $GRADE_TEST_JOBS =~ ^[1-9]$ ]] || { echo "grade: GRADE_TEST_JOBS must be 1-9" >&2; exit 2; }
 GRADE_BATCH=${GRADE_BATCH:-6}

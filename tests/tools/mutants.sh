@@ -24,8 +24,8 @@
 # variants). Each has its own build and result folder,
 # build/mutants/LAB-NAME (build/variants/... for variants), and its lines
 # are printed in order as soon as those before it are done. The labs in
-# TIMED_LABS (default "07": some of its tests compare the timings of
-# CPU-bound work, dynamic < 0.8 x static) run after the
+# TIMED_LABS (default none: a lab whose tests compare the timings of
+# CPU-bound work, which load changes, would be named there) run after the
 # others, one at a time, with nothing else of ours beside them, so that a
 # correct variant is never failed by a neighbour taking its core. A mutant
 # of those labs joins the others when the test its patch names (Caught by:)
@@ -53,14 +53,15 @@ only=${1:-}
 # that waits on its programs (many wrong answers hang until the test's
 # timeout), and a wrong answer only has to fail. Variants three at a time,
 # as make test runs four labs at a time: the tests are written to pass a
-# correct answer on a loaded machine (lab 01's sleep timings measure twice
-# before they fail; the labs whose tests compare the timings of CPU-bound
-# work come after the others, alone).
+# correct answer on a loaded machine (the timings labs 01 and 07 compare
+# are of sleeps, and measured twice before they fail; labs whose tests
+# compare the timings of CPU-bound work, TIMED_LABS, would come after
+# the others, alone).
 default_jobs=4
 [ $kind = variants ] && default_jobs=3
 jobs=${MUTANT_JOBS:-$default_jobs}
 case $jobs in '' | *[!0-9]* | 0) echo "$kind: MUTANT_JOBS must be a number >= 1" >&2; exit 2 ;; esac
-timed=" ${TIMED_LABS-07} "
+timed=" ${TIMED_LABS-} "
 # The tests of those labs that compare timings. A mutant of a timed lab
 # whose patch names (Caught by:) a test not among them runs with the
 # others: only a timing test can be failed by a neighbour's load.

@@ -9,7 +9,7 @@
 # two groups side by side cannot see each other's processes or
 # shared-memory objects. Most tests wait (for children, timeouts, sleeps),
 # so TEST_JOBS groups (default 4, on 2 cores) run at once; the labs whose tests compare
-# timings of CPU-bound work (TIMED_LABS, default "07") run after the
+# timings of CPU-bound work (TIMED_LABS, default none) run after the
 # others, alone, as in make mutants.
 #
 # Each group's output is printed whole when it ends, in the order they
@@ -21,7 +21,7 @@ cd "$(dirname "$0")/../.." || exit 1
 root=$1 label=$2
 jobs=${TEST_JOBS:-4}
 case $jobs in '' | *[!0-9]* | 0) echo "test-all: TEST_JOBS must be a number >= 1" >&2; exit 2 ;; esac
-timed=" ${TIMED_LABS-07} "
+timed=" ${TIMED_LABS-} "
 out=$(mktemp -d build/tests/all.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$out"' EXIT
 trap 'exit 130' INT TERM
@@ -84,7 +84,7 @@ for g in "${order[@]}"; do
     cat "$out/$g.log"
 done
 echo
-echo "Groups (TEST_JOBS=$jobs at a time; ${timed:1:-1} alone), in $((SECONDS - start)) s:"
+echo "Groups (TEST_JOBS=$jobs at a time${serial:+; ${timed:1:-1} alone}), in $((SECONDS - start)) s:"
 for g in "${order[@]}"; do
     read -r st secs <"$out/$g.status"
     # Criterion's own count for this group (absent if it could not start)
